@@ -1,0 +1,109 @@
+"""cloudtrail-snowflake: every AWS API call queryable in Snowflake, in one `pulumi up`.
+
+Reads the stack's settings (validated before anything is declared) and wires the components:
+the log bucket and trail, the trusted storage integration, the auto-ingest pipe and the view.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from components.cloudtrail_bucket import CloudTrailBucket, CloudTrailBucketArgs
+from components.cloudtrail_view import CloudTrailView, CloudTrailViewArgs
+from components.snowflake_integration import SnowflakeIntegration, SnowflakeIntegrationArgs
+from components.snowpipe_ingest import SnowpipeIngest, SnowpipeIngestArgs
+from lib.config import parse_config, parse_connection
+from lib.providers import snowflake_provider
+
+
+def main() -> None:
+    cfg = parse_config(pulumi.Config().get, pulumi.get_stack())
+    connection = parse_connection(pulumi.Config("snowflake").get)
+
+    account_id = aws.get_caller_identity_output().account_id
+    partition = aws.get_partition_output().partition
+    region = aws.get_region_output().region
+
+    logs = CloudTrailBucket(
+        "logs",
+        CloudTrailBucketArgs(
+            bucket_name=account_id.apply(cfg.bucket_name),
+            existing=cfg.existing_bucket_name is not None,
+            log_prefix=cfg.log_prefix,
+            create_trail=cfg.create_trail,
+            trail_name=cfg.trail_name,
+            organization_trail=cfg.organization_trail,
+            organization_id=cfg.organization_id,
+            kms_key_arn=cfg.kms_key_arn,
+            log_retention_days=cfg.log_retention_days,
+            account_id=account_id,
+            partition=partition,
+            region=region,
+        ),
+    )
+
+    owner = snowflake_provider(
+        "snowflake-owner", cfg.snowflake_owner_role, cfg.snowflake_warehouse, connection
+    )
+    admin = snowflake_provider(
+        "snowflake-admin", cfg.snowflake_admin_role, cfg.snowflake_warehouse, connection
+    )
+
+    trust = SnowflakeIntegration(
+        "trust",
+        SnowflakeIntegrationArgs(
+            integration_name=cfg.integration_name,
+            role_name=cfg.role_name,
+            bucket_name=logs.bucket_name,
+            log_prefix=cfg.log_prefix,
+            kms_key_arn=cfg.kms_key_arn,
+            account_id=account_id,
+            partition=partition,
+            owner_role=cfg.snowflake_owner_role,
+            admin_role=cfg.snowflake_admin_role,
+            admin_provider=admin,
+        ),
+    )
+
+    ingest = SnowpipeIngest(
+        "ingest",
+        SnowpipeIngestArgs(
+            database=cfg.snowflake_database,
+            schema=cfg.snowflake_schema,
+            create_database=cfg.create_database,
+            create_schema=cfg.create_schema,
+            bucket_name=logs.bucket_name,
+            log_prefix=cfg.log_prefix,
+            integration=trust.integration,
+            integration_ready=trust.ready,
+            manage_notification=cfg.manages_bucket_notification,
+        ),
+        opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
+    )
+
+    view = CloudTrailView(
+        "view",
+        CloudTrailViewArgs(
+            database=cfg.snowflake_database,
+            schema=cfg.snowflake_schema,
+            raw_table=ingest.raw_table,
+            table=ingest.table,
+        ),
+        opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
+    )
+
+    pulumi.export("bucket", logs.bucket_name)
+    pulumi.export("trailArn", logs.trail_arn)
+    pulumi.export("roleArn", trust.role_arn)
+    pulumi.export("snowflakeIamUserArn", trust.iam_user_arn)
+    pulumi.export("integrationName", trust.integration_name)
+    pulumi.export("externalId", pulumi.Output.secret(trust.external_id))
+    pulumi.export("pipe", ingest.pipe_name)
+    pulumi.export("notificationChannel", ingest.notification_channel)
+    pulumi.export("rawTable", ingest.raw_table)
+    pulumi.export("view", view.view_name)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The four ComponentResources of the stack, one per module."""

@@ -1,0 +1,150 @@
+"""SnowpipeIngest: database and schema, the raw table, the stage and the auto-ingest pipe that S3
+notifies whenever CloudTrail delivers a log file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_snowflake as snowflake
+
+from lib import iam, sql
+
+RAW_TABLE = "CLOUDTRAIL_RAW"
+FILE_FORMAT = "CLOUDTRAIL_JSON"
+STAGE = "CLOUDTRAIL_STAGE"
+PIPE = "CLOUDTRAIL_PIPE"
+
+
+@dataclass
+class SnowpipeIngestArgs:
+    database: str
+    schema: str
+    create_database: bool
+    create_schema: bool
+    bucket_name: pulumi.Input[str]
+    log_prefix: str
+    integration: snowflake.StorageIntegrationAws
+    integration_ready: list[pulumi.Resource]
+    """The stage may only be created once these exist (IAM propagated, USAGE granted)."""
+    manage_notification: bool
+    """Write the bucket's notification configuration (off for a bucket someone else notifies)."""
+
+
+class SnowpipeIngest(pulumi.ComponentResource):
+    raw_table: str
+    pipe_name: str
+    notification_channel: pulumi.Output[str]
+    table: snowflake.Table
+
+    def __init__(
+        self, name: str, args: SnowpipeIngestArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("cloudtrail-snowflake:snowflake:SnowpipeIngest", name, None, opts)
+        # Loaded data must outlive the stack: what holds it is retained on `pulumi destroy`
+        # (dropping the database or schema would drop the table with it).
+        keep = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
+
+        containers: list[pulumi.Resource] = []
+        if args.create_database:
+            containers.append(snowflake.Database(f"{name}-database", name=args.database, opts=keep))
+        if args.create_schema:
+            containers.append(
+                snowflake.Schema(
+                    f"{name}-schema",
+                    database=args.database,
+                    name=args.schema,
+                    opts=pulumi.ResourceOptions.merge(
+                        keep, pulumi.ResourceOptions(depends_on=list(containers))
+                    ),
+                )
+            )
+        in_schema = pulumi.ResourceOptions(parent=self, depends_on=list(containers))
+
+        self.raw_table = sql.qualified(args.database, args.schema, RAW_TABLE)
+        self.table = snowflake.Table(
+            f"{name}-raw",
+            database=args.database,
+            schema=args.schema,
+            name=RAW_TABLE,
+            comment="CloudTrail log files as delivered, one row per file (loaded by Snowpipe)",
+            columns=[
+                {"name": "RECORD", "type": "VARIANT", "nullable": False},
+                {"name": "FILENAME", "type": "VARCHAR", "nullable": False},
+                {"name": "LOADED_AT", "type": "TIMESTAMP_LTZ", "nullable": False},
+            ],
+            opts=pulumi.ResourceOptions.merge(in_schema, keep),
+        )
+        file_format = snowflake.FileFormatJson(
+            f"{name}-json",
+            database=args.database,
+            schema=args.schema,
+            name=FILE_FORMAT,
+            compression="AUTO",
+            opts=in_schema,
+        )
+        stage = snowflake.StageExternalS3(
+            f"{name}-stage",
+            database=args.database,
+            schema=args.schema,
+            name=STAGE,
+            url=pulumi.Output.from_input(args.bucket_name).apply(
+                lambda bucket: iam.s3_location(bucket, args.log_prefix)
+            ),
+            storage_integration=args.integration.name,
+            file_format={"format_name": sql.qualified(args.database, args.schema, FILE_FORMAT)},
+            comment="CloudTrail log prefix, read through the storage integration",
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[*containers, file_format, *args.integration_ready],
+                # A stage keeps working only with the integration it was created with.
+                replace_with=[args.integration],
+            ),
+        )
+
+        self.pipe_name = sql.qualified(args.database, args.schema, PIPE)
+        pipe = snowflake.Pipe(
+            f"{name}-pipe",
+            database=args.database,
+            schema=args.schema,
+            name=PIPE,
+            auto_ingest=True,
+            copy_statement=sql.copy_statement(
+                self.raw_table, sql.qualified(args.database, args.schema, STAGE)
+            ),
+            comment="Loads each CloudTrail log file S3 announces on the notification channel",
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[self.table, stage],
+                # Two pipes on one bucket queue would load every file twice.
+                delete_before_replace=True,
+                # A recreated stage silently stops the pipe that read it: recreate the pipe too.
+                replace_with=[stage],
+            ),
+        )
+        self.notification_channel = pipe.notification_channel
+
+        if args.manage_notification:
+            aws.s3.BucketNotification(
+                f"{name}-notification",
+                bucket=args.bucket_name,
+                queues=[
+                    {
+                        "queue_arn": pipe.notification_channel,
+                        # Only new objects; deletes and restores are not for Snowpipe.
+                        "events": ["s3:ObjectCreated:*"],
+                        "filter_prefix": f"{iam.key_prefix(args.log_prefix)}AWSLogs/",
+                        "filter_suffix": ".json.gz",
+                    }
+                ],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+        self.register_outputs(
+            {
+                "raw_table": self.raw_table,
+                "pipe_name": self.pipe_name,
+                "notification_channel": self.notification_channel,
+            }
+        )

@@ -1,0 +1,1 @@
+"""Pure helpers: stack configuration, IAM documents and SQL, all testable without Pulumi mocks."""

@@ -1,0 +1,294 @@
+"""The stack's settings, parsed once into a validated, typed model.
+
+Every error is raised before any resource is declared and names the key, the bad value and the
+fix, so a typo never turns into a half-created stack.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+NAMESPACE = "cloudtrail-snowflake"
+
+# Preview resources of pulumi-snowflake that the stack declares. The provider refuses them unless
+# its `previewFeaturesEnabled` lists them, so the program enables them itself: no stack file can
+# forget them.
+REQUIRED_PREVIEW_FEATURES = ("snowflake_pipe_resource", "snowflake_table_resource")
+
+# Provider settings read from the `snowflake:` namespace and passed to both explicit providers.
+SNOWFLAKE_CONNECTION_KEYS = ("organizationName", "accountName", "user", "authenticator", "host")
+SNOWFLAKE_SECRET_KEYS = ("privateKey", "privateKeyPassphrase", "password")
+# These would silently fight the two-role design, so they are refused (see `parse_connection`).
+SNOWFLAKE_REFUSED_KEYS = {
+    "role": "snowflakeOwnerRole / snowflakeAdminRole",
+    "warehouse": "snowflakeWarehouse",
+}
+
+_S3_PREFIX_CHARS = re.compile(r"^[A-Za-z0-9!_.*'()/-]*$")
+_BUCKET_NAME = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_KMS_KEY_ARN = re.compile(r"^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+_ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+_SNOWFLAKE_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$")
+
+# `cloudtrail-snowflake-<stack>-<12-digit account>` must fit S3's 63-character limit.
+_NAME_PREFIX = "cloudtrail-snowflake"
+_MAX_STACK_SLUG = 63 - len(_NAME_PREFIX) - len("--123456789012")
+
+
+class ConfigError(ValueError):
+    """A stack setting is invalid; the message says which, why, and how to fix it."""
+
+
+def _invalid(key: str, value: object, expected: str, namespace: str = NAMESPACE) -> ConfigError:
+    return ConfigError(
+        f"{namespace}:{key} = {value!r} is invalid: {expected}. "
+        f"Fix it with `pulumi config set {namespace}:{key} <value>`."
+    )
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Everything the program needs, validated. Names that must be unique in an account carry the
+    stack name, so `dev` and `prod` stacks can share one AWS and one Snowflake account."""
+
+    stack: str
+    log_prefix: str
+    existing_bucket_name: str | None
+    manage_existing_bucket_notification: bool
+    create_trail: bool
+    organization_trail: bool
+    organization_id: str | None
+    kms_key_arn: str | None
+    log_retention_days: int
+    snowflake_database: str
+    snowflake_schema: str
+    create_database: bool
+    create_schema: bool
+    snowflake_warehouse: str
+    snowflake_owner_role: str
+    snowflake_admin_role: str
+
+    @property
+    def stack_slug(self) -> str:
+        return _slug(self.stack)
+
+    @property
+    def name_prefix(self) -> str:
+        """Prefix of the AWS names of this stack (bucket, trail, IAM role)."""
+        return f"{_NAME_PREFIX}-{self.stack_slug}"
+
+    @property
+    def trail_name(self) -> str:
+        return self.name_prefix
+
+    @property
+    def role_name(self) -> str:
+        return self.name_prefix
+
+    @property
+    def integration_name(self) -> str:
+        return f"CLOUDTRAIL_{self.stack_slug.upper().replace('-', '_')}_S3"
+
+    @property
+    def manages_bucket_notification(self) -> bool:
+        """A bucket has exactly one notification configuration: writing it on a bucket this stack
+        does not own would replace whatever that bucket already notifies, so that needs opt-in."""
+        return self.existing_bucket_name is None or self.manage_existing_bucket_notification
+
+    def bucket_name(self, account_id: str) -> str:
+        """The log bucket: the existing one, or one named after the stack and the account (S3
+        names are global, the account ID keeps them unique)."""
+        return self.existing_bucket_name or f"{self.name_prefix}-{account_id}"
+
+
+def _slug(stack: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", stack.lower()).strip("-")
+
+
+def _parse_bool(key: str, raw: str | None, default: bool) -> bool:
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    raise _invalid(key, raw, "expected true or false")
+
+
+def _parse_identifier(key: str, raw: str | None, default: str) -> str:
+    value = raw or default
+    if not _SNOWFLAKE_IDENTIFIER.match(value):
+        raise _invalid(
+            key,
+            value,
+            "expected a Snowflake identifier: a letter or _ then letters, digits, _ or $",
+        )
+    # The provider quotes identifiers, so a lower-case name would become case-sensitive; upper
+    # case is what Snowflake stores for the unquoted names users type.
+    return value.upper()
+
+
+def parse_config(get: Callable[[str], str | None], stack: str) -> StackConfig:
+    """Validates the `cloudtrail-snowflake:` settings read through `get` (key -> raw string)."""
+    slug = _slug(stack)
+    if not slug or len(slug) > _MAX_STACK_SLUG:
+        raise ConfigError(
+            f"stack name {stack!r} is not usable in AWS resource names: it must contain a letter "
+            f"or digit and be at most {_MAX_STACK_SLUG} characters once lower-cased. "
+            "Fix it with `pulumi stack rename <shorter-name>`."
+        )
+
+    log_prefix = get("logPrefix")
+    log_prefix = "cloudtrail" if log_prefix is None else log_prefix
+    if log_prefix.startswith("/") or log_prefix.endswith("/") or "//" in log_prefix:
+        raise _invalid(
+            "logPrefix",
+            log_prefix,
+            "expected an S3 key prefix without leading, trailing or double slashes, "
+            "e.g. cloudtrail or org/cloudtrail ('' for the bucket root)",
+        )
+    if not _S3_PREFIX_CHARS.match(log_prefix):
+        raise _invalid(
+            "logPrefix", log_prefix, "expected letters, digits and ! _ . * ' ( ) - / only"
+        )
+
+    existing_bucket = get("existingBucketName") or None
+    if existing_bucket is not None and not _BUCKET_NAME.match(existing_bucket):
+        raise _invalid(
+            "existingBucketName",
+            existing_bucket,
+            "expected an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)",
+        )
+    manage_notification = _parse_bool(
+        "manageExistingBucketNotification", get("manageExistingBucketNotification"), False
+    )
+    if manage_notification and existing_bucket is None:
+        raise _invalid(
+            "manageExistingBucketNotification",
+            "true",
+            "it only applies with existingBucketName; the bucket this stack creates always gets "
+            "its notification. Remove the setting",
+        )
+
+    create_trail = _parse_bool("createTrail", get("createTrail"), True)
+    if create_trail and existing_bucket is not None:
+        raise _invalid(
+            "createTrail",
+            "true",
+            "with existingBucketName the trail that already writes to that bucket is used and "
+            "no trail is created; set createTrail to false or unset existingBucketName",
+        )
+
+    organization_trail = _parse_bool("organizationTrail", get("organizationTrail"), False)
+    organization_id = get("organizationId") or None
+    if organization_trail and not create_trail:
+        raise _invalid(
+            "organizationTrail",
+            "true",
+            "it only applies to the trail this stack creates (createTrail is false). An existing "
+            "organization trail's logs are ingested without it",
+        )
+    if organization_trail and (organization_id is None or not _ORG_ID.match(organization_id)):
+        raise _invalid(
+            "organizationId",
+            organization_id or "",
+            "an organization trail needs the organization ID (o- then 10-32 lower-case letters or "
+            "digits, see `aws organizations describe-organization`) for its bucket policy",
+        )
+    if organization_id is not None and not organization_trail:
+        raise _invalid(
+            "organizationId", organization_id, "it is only used with organizationTrail=true"
+        )
+
+    kms_key_arn = get("kmsKeyArn") or None
+    if kms_key_arn is not None and not _KMS_KEY_ARN.match(kms_key_arn):
+        raise _invalid(
+            "kmsKeyArn",
+            kms_key_arn,
+            "expected a KMS key ARN such as "
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab "
+            "(not an alias: IAM policies need the key ARN for kms:Decrypt)",
+        )
+
+    raw_retention = get("logRetentionDays")
+    try:
+        retention = int(raw_retention) if raw_retention not in (None, "") else 0
+    except ValueError:
+        raise _invalid(
+            "logRetentionDays", raw_retention, "expected a whole number of days, 0 = keep forever"
+        ) from None
+    if retention < 0:
+        raise _invalid(
+            "logRetentionDays", raw_retention, "expected 0 (keep forever) or a positive number"
+        )
+
+    default_database = f"CLOUDTRAIL_{slug.upper().replace('-', '_')}"
+    return StackConfig(
+        stack=stack,
+        log_prefix=log_prefix,
+        existing_bucket_name=existing_bucket,
+        manage_existing_bucket_notification=manage_notification,
+        create_trail=create_trail,
+        organization_trail=organization_trail,
+        organization_id=organization_id,
+        kms_key_arn=kms_key_arn,
+        log_retention_days=retention,
+        snowflake_database=_parse_identifier(
+            "snowflakeDatabase", get("snowflakeDatabase"), default_database
+        ),
+        snowflake_schema=_parse_identifier("snowflakeSchema", get("snowflakeSchema"), "AUDIT"),
+        create_database=_parse_bool("createDatabase", get("createDatabase"), True),
+        create_schema=_parse_bool("createSchema", get("createSchema"), True),
+        snowflake_warehouse=_parse_identifier(
+            "snowflakeWarehouse", get("snowflakeWarehouse"), "COMPUTE_WH"
+        ),
+        snowflake_owner_role=_parse_identifier(
+            "snowflakeOwnerRole", get("snowflakeOwnerRole"), "SYSADMIN"
+        ),
+        snowflake_admin_role=_parse_identifier(
+            "snowflakeAdminRole", get("snowflakeAdminRole"), "ACCOUNTADMIN"
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class SnowflakeConnection:
+    """The plain (non-secret) `snowflake:` provider settings shared by both providers."""
+
+    settings: dict[str, str]
+    preview_features: tuple[str, ...]
+
+
+def parse_connection(get: Callable[[str], str | None]) -> SnowflakeConnection:
+    """Validates the `snowflake:` settings read through `get` (key -> raw string)."""
+    for key, replacement in SNOWFLAKE_REFUSED_KEYS.items():
+        value = get(key)
+        if value:
+            raise ConfigError(
+                f"snowflake:{key} = {value!r} is not used by this program: it runs two providers "
+                f"with different roles. Set {NAMESPACE}:{replacement} instead and remove it with "
+                f"`pulumi config rm snowflake:{key}`."
+            )
+    settings = {key: value for key in SNOWFLAKE_CONNECTION_KEYS if (value := get(key))}
+    extra = _parse_feature_list(get("previewFeaturesEnabled"))
+    features = tuple(dict.fromkeys((*REQUIRED_PREVIEW_FEATURES, *extra)))
+    return SnowflakeConnection(settings=settings, preview_features=features)
+
+
+def _parse_feature_list(raw: str | None) -> list[str]:
+    """`previewFeaturesEnabled` is a YAML list in the stack file; Pulumi hands it over as JSON."""
+    if not raw:
+        return []
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _invalid(
+            "previewFeaturesEnabled",
+            raw,
+            'expected a list of feature names, e.g. ["snowflake_pipe_resource"]',
+            namespace="snowflake",
+        )
+    return value

@@ -1,0 +1,214 @@
+"""Runs the real program (`__main__.main`) against Pulumi's in-process mocks and records every
+resource it registers, with its resolved inputs and its options, as plain data.
+
+Tests assert on that record after the run has finished, never inside an `apply`, and the mocks
+run with preview=False: no assertion can be skipped by an unknown value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+from pulumi.runtime.stack import Stack
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROJECT = "cloudtrail-snowflake"
+STACK = "dev"
+ACCOUNT_ID = "123456789012"
+REGION = "eu-west-1"
+SNOWFLAKE_IAM_USER = "arn:aws:iam::210987654321:user/k7m2-s-euss0123"
+SNOWPIPE_QUEUE = "arn:aws:sqs:eu-west-1:210987654321:sf-snowpipe-AIDAEXAMPLE-q1w2e3r4"
+EXTERNAL_ID = "Zq4XkP0c9LmN2bV7sT1uR8yW3eA6dF5g"
+
+
+@dataclass
+class Registered:
+    """One resource as the program declared it."""
+
+    type: str
+    name: str
+    urn: str
+    inputs: dict[str, Any]
+    parent: str
+    dependencies: list[str]
+    provider: str
+    retain_on_delete: bool
+    delete_before_replace: bool
+    replace_with: list[str]
+    outputs: dict[str, Any]
+    """What the mock provider returned: the resource's state after `up`."""
+
+    def policy(self, key: str) -> dict[str, Any]:
+        """An input holding a JSON policy document, parsed."""
+        document = json.loads(self.inputs[key])
+        assert isinstance(document, dict)
+        return document
+
+
+@dataclass
+class Deployment:
+    resources: list[Registered] = field(default_factory=list)
+    outputs: dict[str, tuple[Any, bool]] = field(default_factory=dict)
+    """The stack outputs: name -> (value, whether it is a secret)."""
+
+    def all(self, type_: str) -> list[Registered]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str) -> Registered:
+        found = self.all(type_)
+        assert len(found) == 1, f"expected one {type_}, found {[r.name for r in found]}"
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registered:
+        return next(r for r in self.resources if r.urn == urn)
+
+    def depends_on(self, dependent: Registered, dependency: Registered) -> bool:
+        """Whether `dependent` waits for `dependency`, directly or through other resources."""
+        seen: set[str] = set()
+        todo = list(dependent.dependencies)
+        while todo:
+            urn = todo.pop()
+            if urn == dependency.urn:
+                return True
+            if urn not in seen:
+                seen.add(urn)
+                todo.extend(next((r.dependencies for r in self.resources if r.urn == urn), []))
+        return False
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    """Outputs shaped like the real providers' (camelCase, as the engine hands them over)."""
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        name = inputs.get("name", args.name)
+        if args.typ == "aws:s3/bucket:Bucket":
+            bucket = inputs["bucket"]
+            return bucket, {**inputs, "arn": f"arn:aws:s3:::{bucket}"}
+        if args.typ == "aws:iam/role:Role":
+            return name, {**inputs, "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}"}
+        if args.typ == "aws:cloudtrail/trail:Trail":
+            arn = f"arn:aws:cloudtrail:{REGION}:{ACCOUNT_ID}:trail/{name}"
+            return arn, {**inputs, "arn": arn}
+        if args.typ == "random:index/randomPassword:RandomPassword":
+            return "none", {**inputs, "result": EXTERNAL_ID}
+        if args.typ == "snowflake:index/storageIntegrationAws:StorageIntegrationAws":
+            described = {
+                "iamUserArn": SNOWFLAKE_IAM_USER,
+                "externalId": inputs.get("storageAwsExternalId"),
+            }
+            return name, {**inputs, "describeOutputs": [described]}
+        if args.typ == "snowflake:index/pipe:Pipe":
+            return name, {**inputs, "notificationChannel": SNOWPIPE_QUEUE}
+        return f"{args.name}-id", inputs
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            arn = f"arn:aws:iam::{ACCOUNT_ID}:user/deployer"
+            return {"accountId": ACCOUNT_ID, "arn": arn, "userId": "AIDADEPLOYER", "id": ""}, []
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"region": REGION, "name": REGION, "id": REGION}, []
+        raise AssertionError(f"unexpected call {args.token}")
+
+
+class _RecordingMonitor(MockMonitor):
+    """Sees the whole registration request: options as well as inputs."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.requests: dict[str, Any] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        self.requests[response.urn] = request
+        return response
+
+
+_MONITOR = _RecordingMonitor(_Mocks())
+pulumi.runtime.set_mocks(_Mocks(), project=PROJECT, stack=STACK, preview=False, monitor=_MONITOR)
+
+
+def _load_program() -> Any:
+    spec = importlib.util.spec_from_file_location("stack_program", ROOT / "__main__.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_PROGRAM = _load_program()
+
+
+def run_program(config: dict[str, Any] | None = None) -> Deployment:
+    """Runs `main()` with `cloudtrail-snowflake:` settings (and `snowflake:...` ones given with
+    their namespace) and returns every registered resource."""
+    values = {}
+    for key, value in (config or {}).items():
+        full_key = key if ":" in key else f"{PROJECT}:{key}"
+        values[full_key] = value if isinstance(value, str) else json.dumps(value)
+    pulumi.runtime.set_all_config(values)
+    _MONITOR.requests.clear()
+    _MONITOR.resources.clear()
+
+    stack = pulumi.runtime.get_root_resource()
+    assert isinstance(stack, Stack)
+    stack.outputs.clear()
+    exported: dict[str, tuple[Any, bool]] = {}
+
+    async def resolve(name: str, value: Any) -> None:
+        output = pulumi.Output.from_input(value)
+        exported[name] = (await output.future(), await output.is_secret())
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def program() -> Any:
+        _PROGRAM.main()
+        return pulumi.Output.from_input(
+            asyncio.gather(*(resolve(k, v) for k, v in stack.outputs.items()))
+        )
+
+    program()
+    return Deployment(
+        [_registered(urn, request) for urn, request in _MONITOR.requests.items()], exported
+    )
+
+
+def declared_resources() -> list[str]:
+    """The URNs the last run registered, even when it failed half-way."""
+    return list(_MONITOR.requests)
+
+
+def _registered(urn: str, request: Any) -> Registered:
+    # Secrets arrive unwrapped: the tests see the values the provider would get.
+    inputs = rpc.deserialize_properties(request.object)
+    return Registered(
+        type=request.type,
+        name=request.name,
+        urn=urn,
+        inputs=inputs,
+        parent=request.parent,
+        dependencies=list(request.dependencies),
+        provider=request.provider,
+        retain_on_delete=request.retainOnDelete,
+        delete_before_replace=request.deleteBeforeReplace,
+        replace_with=list(request.replace_with),
+        outputs=dict(_MONITOR.resources[urn].state) if urn in _MONITOR.resources else {},
+    )
+
+
+@pytest.fixture
+def deploy() -> Iterator[Callable[..., Deployment]]:
+    yield run_program
+    pulumi.runtime.set_all_config({})

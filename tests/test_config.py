@@ -1,0 +1,177 @@
+"""Stack settings: defaults, derived names, and a clear error for every bad value."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lib.config import ConfigError, StackConfig, parse_config, parse_connection
+
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def parse(stack: str = "dev", **settings: str) -> StackConfig:
+    return parse_config(settings.get, stack)
+
+
+def test_defaults() -> None:
+    cfg = parse()
+    assert cfg.log_prefix == "cloudtrail"
+    assert cfg.existing_bucket_name is None
+    assert cfg.create_trail is True
+    assert cfg.organization_trail is False
+    assert cfg.kms_key_arn is None
+    assert cfg.log_retention_days == 0
+    assert (cfg.snowflake_database, cfg.snowflake_schema) == ("CLOUDTRAIL_DEV", "AUDIT")
+    assert (cfg.create_database, cfg.create_schema) == (True, True)
+    assert (cfg.snowflake_owner_role, cfg.snowflake_admin_role) == ("SYSADMIN", "ACCOUNTADMIN")
+    assert cfg.snowflake_warehouse == "COMPUTE_WH"
+    assert cfg.manages_bucket_notification
+
+
+def test_names_carry_the_stack_so_stacks_can_share_accounts() -> None:
+    dev, prod = parse("dev"), parse("Prod_EU")
+    assert dev.bucket_name("123456789012") == "cloudtrail-snowflake-dev-123456789012"
+    assert prod.bucket_name("123456789012") == "cloudtrail-snowflake-prod-eu-123456789012"
+    assert (dev.role_name, prod.role_name) == (
+        "cloudtrail-snowflake-dev",
+        "cloudtrail-snowflake-prod-eu",
+    )
+    assert (dev.trail_name, prod.trail_name) == (dev.role_name, prod.role_name)
+    assert (dev.integration_name, prod.integration_name) == (
+        "CLOUDTRAIL_DEV_S3",
+        "CLOUDTRAIL_PROD_EU_S3",
+    )
+    assert prod.snowflake_database == "CLOUDTRAIL_PROD_EU"
+
+
+def test_longest_stack_name_still_makes_a_valid_bucket_name() -> None:
+    name = parse("s" * 29).bucket_name("123456789012")
+    assert len(name) == 63
+    assert re.fullmatch(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]", name)
+
+
+def test_identifiers_are_upper_cased() -> None:
+    """The provider quotes names: lower case would make them case-sensitive in Snowflake."""
+    cfg = parse(snowflakeDatabase="security_lake", snowflakeOwnerRole="ct_owner")
+    assert (cfg.snowflake_database, cfg.snowflake_owner_role) == ("SECURITY_LAKE", "CT_OWNER")
+
+
+def test_existing_bucket_turns_the_trail_and_the_notification_off() -> None:
+    cfg = parse(existingBucketName="org-trail-logs", createTrail="false")
+    assert cfg.bucket_name("123456789012") == "org-trail-logs"
+    assert not cfg.create_trail
+    assert not cfg.manages_bucket_notification
+    opted_in = parse(
+        existingBucketName="org-trail-logs",
+        createTrail="false",
+        manageExistingBucketNotification="true",
+    )
+    assert opted_in.manages_bucket_notification
+
+
+def test_organization_trail_with_kms() -> None:
+    cfg = parse(organizationTrail="true", organizationId="o-a1b2c3d4e5", kmsKeyArn=KEY)
+    assert (cfg.organization_trail, cfg.organization_id, cfg.kms_key_arn) == (
+        True,
+        "o-a1b2c3d4e5",
+        KEY,
+    )
+
+
+def test_bucket_root_is_a_valid_prefix() -> None:
+    assert parse(logPrefix="").log_prefix == ""
+    assert parse(logPrefix="org/cloudtrail").log_prefix == "org/cloudtrail"
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"logPrefix": "/cloudtrail/"}, r"logPrefix = '/cloudtrail/' is invalid: .*leading"),
+        ({"logPrefix": "cloudtrail/"}, r"logPrefix = 'cloudtrail/' is invalid"),
+        ({"logPrefix": "a//b"}, r"logPrefix = 'a//b' is invalid"),
+        ({"logPrefix": "logs?"}, r"logPrefix = 'logs\?' is invalid: expected letters"),
+        ({"logRetentionDays": "-3"}, r"logRetentionDays = '-3' is invalid: expected 0"),
+        ({"logRetentionDays": "ninety"}, r"logRetentionDays = 'ninety' is invalid: .*whole"),
+        ({"kmsKeyArn": "not-an-arn"}, r"kmsKeyArn = 'not-an-arn' is invalid: expected a KMS"),
+        (
+            {"kmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:alias/logs"},
+            r"kmsKeyArn = .*not an alias",
+        ),
+        ({"existingBucketName": "My_Bucket"}, r"existingBucketName = 'My_Bucket' is invalid"),
+        (
+            {"existingBucketName": "logs"},
+            r"createTrail = 'true' is invalid: with existingBucketName",
+        ),
+        (
+            {"manageExistingBucketNotification": "true"},
+            r"manageExistingBucketNotification = 'true' is invalid: it only applies",
+        ),
+        ({"createTrail": "yes"}, r"createTrail = 'yes' is invalid: expected true or false"),
+        ({"organizationTrail": "true"}, r"organizationId = '' is invalid: an organization trail"),
+        (
+            {"organizationTrail": "true", "organizationId": "r-1234"},
+            r"organizationId = 'r-1234' is invalid",
+        ),
+        (
+            {"organizationTrail": "true", "organizationId": "o-a1b2c3d4e5", "createTrail": "false"},
+            r"organizationTrail = 'true' is invalid: it only applies to the trail this stack",
+        ),
+        ({"organizationId": "o-a1b2c3d4e5"}, r"organizationId = .* only used with"),
+        ({"snowflakeDatabase": "cloud-trail"}, r"snowflakeDatabase = 'cloud-trail' is invalid"),
+        ({"snowflakeOwnerRole": "1ROLE"}, r"snowflakeOwnerRole = '1ROLE' is invalid"),
+    ],
+)
+def test_bad_values_name_the_key_the_value_and_the_fix(
+    settings: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message) as raised:
+        parse(**settings)
+    assert "pulumi config set cloudtrail-snowflake:" in str(raised.value)
+
+
+def test_unusable_stack_name() -> None:
+    with pytest.raises(ConfigError, match=r"stack name '.*' .* at most 29 .*pulumi stack rename"):
+        parse("s" * 30)
+    with pytest.raises(ConfigError, match=r"stack name '___' is not usable"):
+        parse("___")
+
+
+def test_connection_settings_and_preview_features() -> None:
+    settings = {
+        "organizationName": "MYORG",
+        "accountName": "MYACCOUNT",
+        "user": "PULUMI_DEPLOYER",
+        "authenticator": "SNOWFLAKE_JWT",
+        "previewFeaturesEnabled": '["snowflake_alert_resource", "snowflake_pipe_resource"]',
+    }
+    connection = parse_connection(settings.get)
+    assert connection.settings == {
+        "organizationName": "MYORG",
+        "accountName": "MYACCOUNT",
+        "user": "PULUMI_DEPLOYER",
+        "authenticator": "SNOWFLAKE_JWT",
+    }
+    # What the program needs comes first, whatever the stack lists; no duplicates.
+    assert connection.preview_features == (
+        "snowflake_pipe_resource",
+        "snowflake_table_resource",
+        "snowflake_alert_resource",
+    )
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"role": "SYSADMIN"}, r"snowflake:role = 'SYSADMIN' .*:snowflakeOwnerRole"),
+        ({"warehouse": "WH"}, r"snowflake:warehouse = 'WH' .*:snowflakeWarehouse"),
+        (
+            {"previewFeaturesEnabled": "snowflake_pipe_resource"},
+            r"snowflake:previewFeaturesEnabled = .* expected a list",
+        ),
+    ],
+)
+def test_bad_connection_settings(settings: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_connection(settings.get)

@@ -1,0 +1,437 @@
+"""The program as `pulumi up` would run it, on Pulumi's mocks: what it declares, how the pieces
+are wired, in which order, and what survives `pulumi destroy`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import (
+    ACCOUNT_ID,
+    EXTERNAL_ID,
+    SNOWFLAKE_IAM_USER,
+    SNOWPIPE_QUEUE,
+    Deployment,
+    declared_resources,
+)
+from iam_lint import lint
+
+from lib import sql
+from lib.config import ConfigError
+
+Deploy = Callable[..., Deployment]
+
+BUCKET = f"cloudtrail-snowflake-dev-{ACCOUNT_ID}"
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+S3 = "aws:s3/bucket:Bucket"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+PUBLIC_ACCESS = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+ENCRYPTION = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+)
+VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
+TRAIL = "aws:cloudtrail/trail:Trail"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+SLEEP = "time:index/sleep:Sleep"
+EXTERNAL_ID_RESOURCE = "random:index/randomPassword:RandomPassword"
+INTEGRATION = "snowflake:index/storageIntegrationAws:StorageIntegrationAws"
+GRANT = "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole"
+DATABASE = "snowflake:index/database:Database"
+SCHEMA = "snowflake:index/schema:Schema"
+TABLE = "snowflake:index/table:Table"
+FILE_FORMAT = "snowflake:index/fileFormatJson:FileFormatJson"
+STAGE = "snowflake:index/stageExternalS3:StageExternalS3"
+PIPE = "snowflake:index/pipe:Pipe"
+VIEW = "snowflake:index/view:View"
+SNOWFLAKE_PROVIDER = "pulumi:providers:snowflake"
+
+EXISTING = {"existingBucketName": "org-trail-logs", "createTrail": "false"}
+
+
+@pytest.fixture
+def dev(deploy: Deploy) -> Deployment:
+    return deploy()
+
+
+def statement(document: dict[str, Any], sid: str) -> dict[str, Any]:
+    return next(s for s in document["Statement"] if s.get("Sid") == sid)
+
+
+# --- The circular trust, resolved in one stack ------------------------------------------------
+
+
+def test_role_trusts_exactly_the_integrations_user_with_our_external_id(dev: Deployment) -> None:
+    trust = dev.one(ROLE).policy("assumeRolePolicy")
+    (only,) = trust["Statement"]
+    assert only["Principal"] == {"AWS": SNOWFLAKE_IAM_USER}
+    assert only["Action"] == "sts:AssumeRole"
+    assert only["Condition"] == {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}}
+    # The same random ID is the one the integration presents.
+    assert dev.one(INTEGRATION).inputs["storageAwsExternalId"] == EXTERNAL_ID
+    assert dev.one(EXTERNAL_ID_RESOURCE).inputs["special"] is False
+    assert lint(trust, trust_policy=True) == []
+
+
+def test_integration_names_the_role_that_is_created(dev: Deployment) -> None:
+    integration, role = dev.one(INTEGRATION), dev.one(ROLE)
+    assert integration.inputs["storageAwsRoleArn"] == role.outputs["arn"]
+    assert role.inputs["name"] == "cloudtrail-snowflake-dev"
+    assert integration.inputs["storageProvider"] == "S3"
+    assert integration.inputs["enabled"] is True
+    assert integration.inputs["storageAllowedLocations"] == [f"s3://{BUCKET}/cloudtrail/"]
+    # The integration is declared before the role it names: no cycle.
+    assert not dev.depends_on(integration, role)
+
+
+def test_role_policy_is_read_only_on_the_log_prefix(dev: Deployment) -> None:
+    policy = dev.one(ROLE_POLICY)
+    document = policy.policy("policy")
+    granted = {
+        action
+        for s in document["Statement"]
+        for action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert granted == {
+        "s3:GetObject",
+        "s3:GetObjectVersion",
+        "s3:ListBucket",
+        "s3:GetBucketLocation",
+    }
+    assert (
+        statement(document, "ReadLogObjects")["Resource"] == f"arn:aws:s3:::{BUCKET}/cloudtrail/*"
+    )
+    assert dev.depends_on(policy, dev.one(ROLE))
+    assert lint(document) == []
+
+
+def test_nothing_uses_the_integration_before_iam_has_propagated(dev: Deployment) -> None:
+    sleep, stage = dev.one(SLEEP), dev.one(STAGE)
+    assert sleep.inputs["createDuration"] == "20s"
+    assert dev.depends_on(sleep, dev.one(ROLE))
+    assert dev.depends_on(sleep, dev.one(ROLE_POLICY))
+    assert dev.depends_on(stage, sleep)
+    assert dev.depends_on(stage, dev.one(GRANT))
+    assert dev.depends_on(dev.one(PIPE), stage)
+
+
+def test_admin_role_owns_only_the_integration_and_grants_usage(dev: Deployment) -> None:
+    providers = {p.name: p for p in dev.all(SNOWFLAKE_PROVIDER)}
+    assert providers["snowflake-admin"].inputs["role"] == "ACCOUNTADMIN"
+    assert providers["snowflake-owner"].inputs["role"] == "SYSADMIN"
+    admin_urn = providers["snowflake-admin"].urn
+    for resource in dev.resources:
+        if resource.type.startswith("snowflake:"):
+            uses_admin = resource.provider.startswith(f"{admin_urn}::")
+            assert uses_admin == (resource.type in (INTEGRATION, GRANT)), resource.name
+    grant = dev.one(GRANT)
+    assert grant.inputs["accountRoleName"] == "SYSADMIN"
+    assert grant.inputs["privileges"] == ["USAGE"]
+    assert grant.inputs["onAccountObject"] == {
+        "objectType": "INTEGRATION",
+        "objectName": "CLOUDTRAIL_DEV_S3",
+    }
+
+
+def test_no_grant_when_one_role_owns_everything(deploy: Deploy) -> None:
+    assert deploy({"snowflakeOwnerRole": "ACCOUNTADMIN"}).all(GRANT) == []
+
+
+def test_providers_enable_the_preview_resources_the_stack_declares(dev: Deployment) -> None:
+    for provider in dev.all(SNOWFLAKE_PROVIDER):
+        enabled = set(json.loads(provider.inputs["previewFeaturesEnabled"]))
+        assert {"snowflake_pipe_resource", "snowflake_table_resource"} <= enabled
+        assert provider.inputs["warehouse"] == "COMPUTE_WH"
+
+
+def test_connection_settings_reach_both_providers(deploy: Deploy) -> None:
+    deployment = deploy(
+        {
+            "snowflake:organizationName": "MYORG",
+            "snowflake:accountName": "MYACCOUNT",
+            "snowflake:user": "PULUMI_DEPLOYER",
+            "snowflake:authenticator": "SNOWFLAKE_JWT",
+        }
+    )
+    for provider in deployment.all(SNOWFLAKE_PROVIDER):
+        assert provider.inputs["organizationName"] == "MYORG"
+        assert provider.inputs["accountName"] == "MYACCOUNT"
+        assert provider.inputs["user"] == "PULUMI_DEPLOYER"
+        assert provider.inputs["authenticator"] == "SNOWFLAKE_JWT"
+
+
+# --- Snowpipe and the notification ------------------------------------------------------------
+
+
+def test_notification_sends_new_log_objects_to_the_pipes_queue(dev: Deployment) -> None:
+    notification, pipe = dev.one(NOTIFICATION), dev.one(PIPE)
+    assert notification.inputs["bucket"] == BUCKET
+    (queue,) = notification.inputs["queues"]
+    assert queue["queueArn"] == pipe.outputs["notificationChannel"] == SNOWPIPE_QUEUE
+    assert queue["events"] == ["s3:ObjectCreated:*"]
+    assert queue["filterPrefix"] == "cloudtrail/AWSLogs/"
+    assert queue["filterSuffix"] == ".json.gz"
+
+
+def test_pipe_auto_ingests_log_files_only_into_the_raw_table(dev: Deployment) -> None:
+    pipe = dev.one(PIPE)
+    assert pipe.inputs["autoIngest"] is True
+    assert pipe.inputs["copyStatement"] == sql.copy_statement(
+        "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_RAW", "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_STAGE"
+    )
+    assert sql.CLOUDTRAIL_LOG_PATTERN in pipe.inputs["copyStatement"]
+    assert dev.depends_on(pipe, dev.one(TABLE))
+
+
+def test_stage_reads_the_log_prefix_through_the_integration(dev: Deployment) -> None:
+    stage = dev.one(STAGE)
+    assert stage.inputs["url"] == f"s3://{BUCKET}/cloudtrail/"
+    assert stage.inputs["storageIntegration"] == "CLOUDTRAIL_DEV_S3"
+    assert stage.inputs["fileFormat"] == {"formatName": "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_JSON"}
+    assert dev.depends_on(stage, dev.one(FILE_FORMAT))
+    assert dev.one(FILE_FORMAT).inputs["compression"] == "AUTO"
+
+
+def test_replacements_cascade_so_nothing_is_silently_broken(dev: Deployment) -> None:
+    pipe, stage, grant = dev.one(PIPE), dev.one(STAGE), dev.one(GRANT)
+    integration = dev.one(INTEGRATION)
+    # Two pipes on one queue would load every file twice.
+    assert pipe.delete_before_replace
+    assert pipe.replace_with == [stage.urn]
+    assert stage.replace_with == [integration.urn]
+    assert grant.replace_with == [integration.urn]
+
+
+def test_raw_table_columns(dev: Deployment) -> None:
+    table = dev.one(TABLE)
+    assert table.inputs["name"] == "CLOUDTRAIL_RAW"
+    assert [(c["name"], c["type"]) for c in table.inputs["columns"]] == [
+        ("RECORD", "VARIANT"),
+        ("FILENAME", "VARCHAR"),
+        ("LOADED_AT", "TIMESTAMP_LTZ"),
+    ]
+
+
+def test_view_is_the_flatten_view_over_the_raw_table(dev: Deployment) -> None:
+    view = dev.one(VIEW)
+    assert view.inputs["name"] == "CLOUDTRAIL"
+    assert view.inputs["statement"] == sql.cloudtrail_view_statement(
+        "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_RAW"
+    )
+    assert view.inputs["copyGrants"] is True
+    assert dev.depends_on(view, dev.one(TABLE))
+
+
+# --- The bucket and the trail -----------------------------------------------------------------
+
+
+def test_bucket_is_private_owner_enforced_encrypted_and_versioned(dev: Deployment) -> None:
+    assert dev.one(S3).inputs["bucket"] == BUCKET
+    assert dev.one(S3).inputs["forceDestroy"] is False
+    block = dev.one(PUBLIC_ACCESS).inputs
+    assert all(
+        block[k] is True
+        for k in (
+            "blockPublicAcls",
+            "blockPublicPolicy",
+            "ignorePublicAcls",
+            "restrictPublicBuckets",
+        )
+    )
+    assert dev.one(OWNERSHIP).inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+    (rule,) = dev.one(ENCRYPTION).inputs["rules"]
+    assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    assert dev.one(VERSIONING).inputs["versioningConfiguration"] == {"status": "Enabled"}
+
+
+def test_bucket_policy_requires_tls_and_scopes_cloudtrail_to_this_trail(dev: Deployment) -> None:
+    document = dev.one(BUCKET_POLICY).policy("policy")
+    trail_arn = dev.one(TRAIL).outputs["arn"]
+    deny = statement(document, "DenyInsecureTransport")
+    assert (deny["Effect"], deny["Condition"]) == (
+        "Deny",
+        {"Bool": {"aws:SecureTransport": "false"}},
+    )
+    write = statement(document, "AWSCloudTrailWrite")
+    assert write["Resource"] == [f"arn:aws:s3:::{BUCKET}/cloudtrail/AWSLogs/{ACCOUNT_ID}/*"]
+    assert write["Condition"]["ArnEquals"] == {"aws:SourceArn": trail_arn}
+    assert write["Condition"]["StringEquals"] == {"s3:x-amz-acl": "bucket-owner-full-control"}
+    acl_check = statement(document, "AWSCloudTrailAclCheck")
+    assert acl_check["Condition"] == {"ArnEquals": {"aws:SourceArn": trail_arn}}
+    assert lint(document) == []
+
+
+def test_trail_validates_logs_everywhere_and_follows_the_policy(dev: Deployment) -> None:
+    trail = dev.one(TRAIL)
+    assert trail.inputs["s3BucketName"] == BUCKET
+    assert trail.inputs["s3KeyPrefix"] == "cloudtrail"
+    assert trail.inputs["enableLogFileValidation"] is True
+    assert trail.inputs["isMultiRegionTrail"] is True
+    assert trail.inputs["includeGlobalServiceEvents"] is True
+    assert trail.inputs["isOrganizationTrail"] is False
+    assert "kmsKeyId" not in trail.inputs
+    assert dev.depends_on(trail, dev.one(BUCKET_POLICY))
+    assert dev.depends_on(trail, dev.one(ENCRYPTION))
+
+
+def test_no_lifecycle_rule_when_logs_are_kept_forever(dev: Deployment) -> None:
+    assert dev.all(LIFECYCLE) == []
+
+
+def test_retention_expires_logs_under_the_prefix(deploy: Deploy) -> None:
+    (rule,) = deploy({"logRetentionDays": "365"}).one(LIFECYCLE).inputs["rules"]
+    assert rule["status"] == "Enabled"
+    assert rule["filter"] == {"prefix": "cloudtrail/"}
+    assert rule["expiration"] == {"days": 365}
+
+
+def test_audit_logs_and_loaded_data_survive_destroy(dev: Deployment) -> None:
+    retained = {r.type for r in dev.resources if r.retain_on_delete}
+    assert retained == {
+        S3,
+        PUBLIC_ACCESS,
+        OWNERSHIP,
+        ENCRYPTION,
+        VERSIONING,
+        BUCKET_POLICY,
+        DATABASE,
+        SCHEMA,
+        TABLE,
+    }
+
+
+def test_lifecycle_rule_is_retained_with_the_bucket(deploy: Deploy) -> None:
+    assert deploy({"logRetentionDays": "30"}).one(LIFECYCLE).retain_on_delete
+
+
+def test_every_resource_belongs_to_a_component(dev: Deployment) -> None:
+    components = {r.urn for r in dev.resources if r.type.startswith("cloudtrail-snowflake:")}
+    assert len(components) == 4
+    for resource in dev.resources:
+        if resource.type.startswith(("aws:", "snowflake:", "random:", "time:")):
+            assert resource.parent in components, resource.name
+
+
+def test_stack_outputs(dev: Deployment) -> None:
+    values = {name: value for name, (value, _) in dev.outputs.items()}
+    assert values == {
+        "bucket": BUCKET,
+        "trailArn": dev.one(TRAIL).outputs["arn"],
+        "roleArn": dev.one(ROLE).outputs["arn"],
+        "snowflakeIamUserArn": SNOWFLAKE_IAM_USER,
+        "integrationName": "CLOUDTRAIL_DEV_S3",
+        "externalId": EXTERNAL_ID,
+        "pipe": "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_PIPE",
+        "notificationChannel": SNOWPIPE_QUEUE,
+        "rawTable": "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_RAW",
+        "view": "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL",
+    }
+    assert [name for name, (_, secret) in dev.outputs.items() if secret] == ["externalId"]
+
+
+# --- Options: KMS, organization trail, existing bucket, existing database -----------------------
+
+
+def test_kms_key_encrypts_the_bucket_and_the_trail_and_lets_snowflake_decrypt(
+    deploy: Deploy,
+) -> None:
+    deployment = deploy({"kmsKeyArn": KEY})
+    (rule,) = deployment.one(ENCRYPTION).inputs["rules"]
+    assert rule["applyServerSideEncryptionByDefault"] == {
+        "sseAlgorithm": "aws:kms",
+        "kmsMasterKeyId": KEY,
+    }
+    assert rule["bucketKeyEnabled"] is True
+    assert deployment.one(TRAIL).inputs["kmsKeyId"] == KEY
+    decrypt = statement(deployment.one(ROLE_POLICY).policy("policy"), "DecryptLogObjects")
+    assert (decrypt["Action"], decrypt["Resource"]) == ("kms:Decrypt", KEY)
+
+
+def test_without_kms_the_role_has_no_kms_permission(dev: Deployment) -> None:
+    assert "kms:" not in dev.one(ROLE_POLICY).inputs["policy"]
+
+
+def test_organization_trail(deploy: Deploy) -> None:
+    deployment = deploy({"organizationTrail": "true", "organizationId": "o-a1b2c3d4e5"})
+    assert deployment.one(TRAIL).inputs["isOrganizationTrail"] is True
+    write = statement(deployment.one(BUCKET_POLICY).policy("policy"), "AWSCloudTrailWrite")
+    assert f"arn:aws:s3:::{BUCKET}/cloudtrail/AWSLogs/o-a1b2c3d4e5/*" in write["Resource"]
+
+
+def test_existing_bucket_creates_no_bucket_trail_or_notification(deploy: Deploy) -> None:
+    deployment = deploy(EXISTING)
+    for absent in (S3, BUCKET_POLICY, PUBLIC_ACCESS, ENCRYPTION, VERSIONING, TRAIL, NOTIFICATION):
+        assert deployment.all(absent) == [], absent
+    # Everything downstream points at the existing bucket.
+    assert deployment.one(INTEGRATION).inputs["storageAllowedLocations"] == [
+        "s3://org-trail-logs/cloudtrail/"
+    ]
+    assert deployment.one(STAGE).inputs["url"] == "s3://org-trail-logs/cloudtrail/"
+    read = statement(deployment.one(ROLE_POLICY).policy("policy"), "ReadLogObjects")
+    assert read["Resource"] == "arn:aws:s3:::org-trail-logs/cloudtrail/*"
+    assert deployment.outputs["trailArn"] == (None, False)
+    assert deployment.outputs["notificationChannel"][0] == SNOWPIPE_QUEUE
+
+
+def test_existing_bucket_notification_only_on_opt_in(deploy: Deploy) -> None:
+    deployment = deploy({**EXISTING, "manageExistingBucketNotification": "true"})
+    notification = deployment.one(NOTIFICATION)
+    assert notification.inputs["bucket"] == "org-trail-logs"
+    assert notification.inputs["queues"][0]["queueArn"] == SNOWPIPE_QUEUE
+
+
+def test_existing_database_and_schema_are_not_created(deploy: Deploy) -> None:
+    deployment = deploy(
+        {
+            "createDatabase": "false",
+            "createSchema": "false",
+            "snowflakeDatabase": "SECURITY",
+            "snowflakeSchema": "CLOUDTRAIL",
+        }
+    )
+    assert deployment.all(DATABASE) == deployment.all(SCHEMA) == []
+    assert deployment.one(TABLE).inputs["database"] == "SECURITY"
+    assert (
+        "COPY INTO SECURITY.CLOUDTRAIL.CLOUDTRAIL_RAW"
+        in deployment.one(PIPE).inputs["copyStatement"]
+    )
+
+
+def test_schema_in_an_existing_database_waits_for_nothing_else(deploy: Deploy) -> None:
+    deployment = deploy({"createDatabase": "false"})
+    assert deployment.all(DATABASE) == []
+    assert deployment.one(SCHEMA).inputs["database"] == "CLOUDTRAIL_DEV"
+    assert deployment.depends_on(deployment.one(TABLE), deployment.one(SCHEMA))
+
+
+def test_schema_and_table_follow_the_database(dev: Deployment) -> None:
+    database, schema = dev.one(DATABASE), dev.one(SCHEMA)
+    assert dev.depends_on(schema, database)
+    for resource in (dev.one(TABLE), dev.one(FILE_FORMAT), dev.one(STAGE), dev.one(PIPE)):
+        assert dev.depends_on(resource, schema), resource.name
+
+
+# --- Bad input: an error before anything is declared ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"logPrefix": "/cloudtrail/"}, r"cloudtrail-snowflake:logPrefix = '/cloudtrail/'"),
+        ({"logRetentionDays": "-3"}, r"cloudtrail-snowflake:logRetentionDays = '-3'"),
+        ({"kmsKeyArn": "not-an-arn"}, r"cloudtrail-snowflake:kmsKeyArn = 'not-an-arn'"),
+        ({"snowflake:role": "SYSADMIN"}, r"snowflake:role = 'SYSADMIN'"),
+    ],
+)
+def test_bad_config_fails_before_any_resource_exists(
+    deploy: Deploy, settings: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        deploy(settings)
+    assert declared_resources() == []
