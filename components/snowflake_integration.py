@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -37,11 +36,11 @@ class SnowflakeIntegrationArgs:
     admin role is used for the integration and its grant only."""
 
 
-def first_iam_user_arn(describe_outputs: Sequence[Any]) -> str:
-    """`describe_outputs[0].iam_user_arn`: the ARN is not a top-level output of the resource.
-    Entries arrive as output objects from the engine and as dicts through `Output.all`."""
-    first = describe_outputs[0]
-    return str(first["iam_user_arn"] if isinstance(first, dict) else first.iam_user_arn)
+def first_iam_user_arn(
+    describe_outputs: Sequence[snowflake.outputs.StorageIntegrationAwsDescribeOutput],
+) -> str:
+    """The ARN is not a top-level output of the resource: it is in `DESC INTEGRATION`'s output."""
+    return str(describe_outputs[0].iam_user_arn)
 
 
 class SnowflakeIntegration(pulumi.ComponentResource):
