@@ -2,23 +2,36 @@
 VENV ?= venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
+DEMO_DIR ?= demo-logs
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: help install lint typecheck test clean
+.PHONY: help install demo lint typecheck test bench clean
 
 help:
-	@echo "make install    create $(VENV) and install the pinned requirements"
+	@echo "make demo       generate sample CloudTrail logs and run the CIS detections on them"
 	@echo "make test       lint (ruff), type-check (mypy) and run the tests (pytest)"
-	@echo "make clean      remove $(VENV) and caches"
+	@echo "make bench      measure the detection runner against plain DuckDB (200,000 events)"
+	@echo "make install    create $(VENV) and install every pinned requirement"
+	@echo "make clean      remove $(VENV), the demo logs and caches"
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
 # Re-install only when a requirements file changed.
-$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/activate
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+$(VENV)/.installed-detect: requirements-detect.txt | $(BIN)/activate
+	$(PIP) -r requirements-detect.txt
 	touch $@
 
+$(VENV)/.installed: requirements.txt requirements-detect.txt requirements-dev.txt | $(BIN)/activate
+	$(PIP) -r requirements-dev.txt
+	touch $@ $(VENV)/.installed-detect
+
 install: $(VENV)/.installed
+
+demo: $(VENV)/.installed-detect
+	rm -rf $(DEMO_DIR)
+	$(BIN)/python -m detect generate $(DEMO_DIR) --events 20000
+	$(BIN)/python -m detect $(DEMO_DIR) --summary
 
 lint: install
 	$(BIN)/ruff check .
@@ -30,5 +43,8 @@ typecheck: install
 test: lint typecheck
 	$(BIN)/pytest
 
+bench: install
+	$(BIN)/python bench/bench_detect.py
+
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_DIR) .mypy_cache .pytest_cache .ruff_cache

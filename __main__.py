@@ -1,7 +1,8 @@
 """cloudtrail-snowflake: every AWS API call queryable in Snowflake, in one `pulumi up`.
 
 Reads the stack's settings (validated before anything is declared) and wires the components:
-the log bucket and trail, the trusted storage integration, the auto-ingest pipe and the view.
+the log bucket and trail, the trusted storage integration, the auto-ingest pipe, the view and
+the CIS detections over it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from components.cloudtrail_view import CloudTrailView, CloudTrailViewArgs
 from components.snowflake_integration import SnowflakeIntegration, SnowflakeIntegrationArgs
 from components.snowpipe_ingest import SnowpipeIngest, SnowpipeIngestArgs
 from lib.config import parse_config, parse_connection
+from lib.detections import load_detections
 from lib.providers import snowflake_provider
 
 
@@ -89,6 +91,7 @@ def main() -> None:
             schema=cfg.snowflake_schema,
             raw_table=ingest.raw_table,
             table=ingest.table,
+            detections=load_detections(),
         ),
         opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
     )
@@ -103,6 +106,7 @@ def main() -> None:
     pulumi.export("notificationChannel", ingest.notification_channel)
     pulumi.export("rawTable", ingest.raw_table)
     pulumi.export("view", view.view_name)
+    pulumi.export("findingsView", view.findings_view_name)
 
 
 if __name__ == "__main__":

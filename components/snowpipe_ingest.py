@@ -70,9 +70,8 @@ class SnowpipeIngest(pulumi.ComponentResource):
             name=RAW_TABLE,
             comment="CloudTrail log files as delivered, one row per file (loaded by Snowpipe)",
             columns=[
-                {"name": "RECORD", "type": "VARIANT", "nullable": False},
-                {"name": "FILENAME", "type": "VARCHAR", "nullable": False},
-                {"name": "LOADED_AT", "type": "TIMESTAMP_LTZ", "nullable": False},
+                {"name": column, "type": type_, "nullable": False}
+                for column, type_ in sql.RAW_COLUMNS
             ],
             opts=pulumi.ResourceOptions.merge(in_schema, keep),
         )

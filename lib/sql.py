@@ -6,6 +6,10 @@ from pathlib import Path
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
+# The raw table: one CloudTrail log file per row as delivered, with where and when it was loaded.
+# Declared by the stack and by the embedded runner alike.
+RAW_COLUMNS = (("RECORD", "VARIANT"), ("FILENAME", "VARCHAR"), ("LOADED_AT", "TIMESTAMP_LTZ"))
+
 # The object keys CloudTrail gives its log files, single-account and organization layouts:
 #   <prefix>/AWSLogs/[o-<org>/]<account>/CloudTrail/<region>/YYYY/MM/DD/
 #       <account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json.gz

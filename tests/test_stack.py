@@ -14,12 +14,14 @@ from conftest import (
     SNOWFLAKE_IAM_USER,
     SNOWPIPE_QUEUE,
     Deployment,
+    Registered,
     declared_resources,
 )
 from iam_lint import lint
 
 from lib import sql
 from lib.config import ConfigError
+from lib.detections import findings_statement, load_detections
 
 Deploy = Callable[..., Deployment]
 
@@ -218,14 +220,33 @@ def test_raw_table_columns(dev: Deployment) -> None:
     ]
 
 
+def views(deployment: Deployment) -> dict[str, Registered]:
+    return {v.inputs["name"]: v for v in deployment.all(VIEW)}
+
+
 def test_view_is_the_flatten_view_over_the_raw_table(dev: Deployment) -> None:
-    view = dev.one(VIEW)
-    assert view.inputs["name"] == "CLOUDTRAIL"
+    view = views(dev)["CLOUDTRAIL"]
     assert view.inputs["statement"] == sql.cloudtrail_view_statement(
         "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_RAW"
     )
     assert view.inputs["copyGrants"] is True
     assert dev.depends_on(view, dev.one(TABLE))
+
+
+def test_every_detection_is_a_view_over_the_cloudtrail_view(dev: Deployment) -> None:
+    deployed = views(dev)
+    detections = load_detections()
+    assert set(deployed) == {"CLOUDTRAIL", "FINDINGS"} | {d.view_name for d in detections}
+    for detection in detections:
+        view = deployed[detection.view_name]
+        assert view.inputs["statement"] == detection.render("CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL")
+        assert view.inputs["comment"].startswith(f"CIS {detection.cis['v1.4-v5.0']}: ")
+        assert dev.depends_on(view, deployed["CLOUDTRAIL"])
+        assert dev.depends_on(deployed["FINDINGS"], view)
+    assert deployed["FINDINGS"].inputs["statement"] == findings_statement(
+        detections, {d.id: f"CLOUDTRAIL_DEV.AUDIT.{d.view_name}" for d in detections}
+    )
+    assert all(v.provider.split("::")[-2].endswith("snowflake-owner") for v in deployed.values())
 
 
 # --- The bucket and the trail -----------------------------------------------------------------
@@ -331,6 +352,7 @@ def test_stack_outputs(dev: Deployment) -> None:
         "notificationChannel": SNOWPIPE_QUEUE,
         "rawTable": "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_RAW",
         "view": "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL",
+        "findingsView": "CLOUDTRAIL_DEV.AUDIT.FINDINGS",
     }
     assert [name for name, (_, secret) in dev.outputs.items() if secret] == ["externalId"]
 

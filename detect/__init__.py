@@ -1,0 +1,1 @@
+"""The CIS detection pack, run locally on CloudTrail log files by an embedded Snowflake."""

@@ -1,0 +1,79 @@
+"""A faster plan for the `cloudtrail` view on the embedded engine, from the same SQL.
+
+The view (sql/cloudtrail_view.sql) selects `value:<field>::<type>` from every element of
+`record:Records`. fakesnow runs that as written: a generic FLATTEN macro per row, then one JSON
+parse per column and event, 29 parses of every event. Snowflake stores VARIANT columnar and pays
+none of that. This compiles a view of exactly that shape to DuckDB SQL that parses each event
+once (`from_json` into a struct holding just the view's fields). Any other shape returns None and
+runs through fakesnow unchanged; the tests check that both plans return the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+
+import sqlglot
+from sqlglot import exp
+
+# Snowflake cast -> (how from_json reads the field, the DuckDB type fakesnow gives the column).
+_TYPES = {
+    exp.DataType.Type.TIMESTAMPTZ: ("VARCHAR", "TIMESTAMPTZ"),
+    exp.DataType.Type.VARCHAR: ("VARCHAR", "VARCHAR"),
+    exp.DataType.Type.TEXT: ("VARCHAR", "VARCHAR"),
+    exp.DataType.Type.VARIANT: ("JSON", "JSON"),
+}
+
+
+def _single_key(path: exp.Expression | None) -> tuple[str, str] | None:
+    """`column:key` as (column, key), or None for anything deeper or different."""
+    if not isinstance(path, exp.JSONExtract) or not isinstance(path.this, exp.Column):
+        return None
+    steps = path.expression.expressions if isinstance(path.expression, exp.JSONPath) else []
+    if len(steps) != 2 or not isinstance(steps[1], exp.JSONPathKey):
+        return None
+    return path.this.name, str(steps[1].this)
+
+
+def compile_flatten_view(statement: str, only: Collection[str] | None = None) -> str | None:
+    """DuckDB SQL equal to `statement` when it is `SELECT value:f::t AS a, ... FROM table,
+    LATERAL FLATTEN(input => column:key)`; None otherwise. With `only`, just the columns of
+    those names: fields nobody reads are not even copied out of the JSON."""
+    try:
+        tree = sqlglot.parse_one(statement, read="snowflake")
+    except sqlglot.errors.ParseError:
+        return None
+    joins = tree.args.get("joins") or []
+    source = tree.args.get("from_")
+    if not isinstance(tree, exp.Select) or len(joins) != 1 or source is None:
+        return None
+    lateral = joins[0].this
+    if not isinstance(lateral, exp.Lateral) or not isinstance(lateral.this, exp.Explode):
+        return None
+    flattened = lateral.this.this
+    array = _single_key(flattened.expression if isinstance(flattened, exp.Kwarg) else None)
+    if array is None or not isinstance(source.this, exp.Table):
+        return None
+
+    wanted = None if only is None else {name.lower() for name in only}
+    schema: dict[str, str] = {}
+    columns = []
+    for projection in tree.expressions:
+        cast = projection.this if isinstance(projection, exp.Alias) else None
+        field = _single_key(cast.this) if isinstance(cast, exp.Cast) else None
+        types = _TYPES.get(cast.to.this) if isinstance(cast, exp.Cast) else None
+        if field is None or types is None or field[0].lower() != "value" or field[1] in schema:
+            return None
+        if wanted is not None and projection.alias.lower() not in wanted:
+            continue
+        schema[field[1]] = types[0]
+        # Unquoted Snowflake names are upper case, as fakesnow reports them.
+        columns.append(f'CAST(e."{field[1]}" AS {types[1]}) AS "{projection.alias.upper()}"')
+
+    table = source.this.sql(dialect="duckdb")
+    # One parse of the whole record, straight to the fields: no intermediate JSON text.
+    structure = json.dumps({array[1]: [schema]}).replace("'", "''")
+    return (
+        f"SELECT {', '.join(columns)} FROM "
+        f"(SELECT unnest(from_json({array[0]}, '{structure}').\"{array[1]}\") AS e FROM {table})"
+    )

@@ -1,0 +1,108 @@
+"""The detection pack: one SELECT per CIS monitoring control in `sql/detections/<id>.sql`, its
+metadata and test events in `sql/detections/<id>.yml`.
+
+Both the stack (Snowflake views) and the embedded runner (`python -m detect`) render the same
+files through this module: one source of truth for the logic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lib.sql import SQL_DIR, load_sql
+
+DETECTIONS_DIR = SQL_DIR / "detections"
+
+# Every detection returns exactly these columns, in this order, so the findings view can union
+# them and an analyst sees the same shape whichever detection fired.
+FINDING_COLUMNS = (
+    "eventTime",
+    "eventID",
+    "eventName",
+    "eventSource",
+    "userIdentityType",
+    "userIdentityArn",
+    "sourceIPAddress",
+    "awsRegion",
+    "recipientAccountId",
+    "errorCode",
+)
+
+SEVERITIES = ("informational", "low", "medium", "high", "critical")
+
+
+@dataclass(frozen=True)
+class TestCase:
+    name: str
+    match: bool
+    event: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Detection:
+    id: str
+    title: str
+    severity: str
+    cis: dict[str, str | None]
+    cloudwatch_filter: str
+    mitre_attack: list[dict[str, str]]
+    description: str
+    false_positives: list[str]
+    triage: list[str]
+    sql: str
+    """The SELECT, with `{cloudtrail}` where the events view goes."""
+    tests: list[TestCase] = field(default_factory=list)
+
+    @property
+    def view_name(self) -> str:
+        """The Snowflake view the stack deploys for this detection."""
+        return f"DETECT_{self.id.upper()}"
+
+    def render(self, cloudtrail: str) -> str:
+        """The SELECT over `cloudtrail` (a fully qualified view or table name)."""
+        return self.sql.format(cloudtrail=cloudtrail)
+
+
+def load_detection(path: Path) -> Detection:
+    """`path` is the detection's `.yml`; its `.sql` sits beside it."""
+    # libyaml's loader: the test events make these files long, and the pure-Python one is slow.
+    meta = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
+    if not isinstance(meta, dict):
+        raise ValueError(f"{path}: expected a mapping of metadata, found {type(meta).__name__}")
+    return Detection(
+        id=meta["id"],
+        title=meta["title"],
+        severity=meta["severity"],
+        cis=meta["cis"],
+        cloudwatch_filter=meta["cloudwatch_filter"],
+        mitre_attack=meta["mitre_attack"],
+        description=meta["description"],
+        false_positives=meta["false_positives"],
+        triage=meta["triage"],
+        sql=load_sql(f"detections/{path.stem}.sql"),
+        tests=[TestCase(t["name"], t["match"], t["event"]) for t in meta.get("tests", [])],
+    )
+
+
+def load_detections(directory: Path = DETECTIONS_DIR) -> list[Detection]:
+    return [load_detection(path) for path in sorted(directory.glob("*.yml"))]
+
+
+def findings_statement(detections: list[Detection], view_of: dict[str, str]) -> str:
+    """One SELECT over every detection's view (`view_of`: id -> fully qualified name), with the
+    detection's id and severity, each event reported once per detection: CloudTrail may deliver
+    an event twice, and a backfill may load a file again."""
+    columns = ", ".join(FINDING_COLUMNS)
+    branches = "\nUNION ALL\n".join(
+        f"SELECT '{d.id}' AS detection, '{d.severity}' AS severity, {columns} FROM {view_of[d.id]}"
+        for d in detections
+    )
+    return (
+        f"SELECT detection, severity, {columns}\n"
+        f"FROM (\n{branches}\n)\n"
+        "QUALIFY ROW_NUMBER() OVER (PARTITION BY detection, eventID ORDER BY eventTime) = 1"
+    )

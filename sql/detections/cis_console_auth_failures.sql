@@ -1,0 +1,21 @@
+-- CIS AWS Foundations 4.6 (v6.0+: 5.6), Management Console authentication failures. The CIS
+-- filter:
+--   { ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }
+-- Exactly that errorMessage, case-sensitive: a sign-in that fails for another reason (e.g.
+-- "No username found in supplied account") does not match, although its
+-- responseElements.ConsoleLogin is "Failure". Any identity type: IAM users and root alike.
+SELECT
+    eventTime,
+    eventID,
+    eventName,
+    eventSource,
+    userIdentity:type::string AS userIdentityType,
+    userIdentity:arn::string AS userIdentityArn,
+    sourceIPAddress,
+    awsRegion,
+    recipientAccountId,
+    errorCode
+FROM {cloudtrail}
+WHERE
+    eventName = 'ConsoleLogin'
+    AND errorMessage = 'Failed authentication'

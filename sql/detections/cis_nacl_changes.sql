@@ -1,0 +1,28 @@
+-- CIS AWS Foundations 4.11 (v6.0+: 5.11), network ACL changes. The CIS filter:
+--   { ($.eventName = CreateNetworkAcl) || ($.eventName = CreateNetworkAclEntry) ||
+--     ($.eventName = DeleteNetworkAcl) || ($.eventName = DeleteNetworkAclEntry) ||
+--     ($.eventName = ReplaceNetworkAclEntry) || ($.eventName = ReplaceNetworkAclAssociation) }
+-- The filter has no eventSource condition, so none is added here: the names are matched from
+-- any service, exactly and case-sensitively, as the filter does. Failed attempts (an errorCode
+-- such as Client.UnauthorizedOperation) still match: CIS counts attempts.
+SELECT
+    eventTime,
+    eventID,
+    eventName,
+    eventSource,
+    userIdentity:type::string AS userIdentityType,
+    userIdentity:arn::string AS userIdentityArn,
+    sourceIPAddress,
+    awsRegion,
+    recipientAccountId,
+    errorCode
+FROM {cloudtrail}
+WHERE
+    eventName IN (
+        'CreateNetworkAcl',
+        'CreateNetworkAclEntry',
+        'DeleteNetworkAcl',
+        'DeleteNetworkAclEntry',
+        'ReplaceNetworkAclEntry',
+        'ReplaceNetworkAclAssociation'
+    )
