@@ -25,13 +25,12 @@ VIEW = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL")
 # The detections read a table holding the view's rows: the view flattens and parses JSON, which
 # the embedded engine would otherwise redo for every detection.
 EVENTS = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_EVENTS")
-FINDINGS = sql.qualified(DATABASE, SCHEMA, "FINDINGS")
 
 # fakesnow fetches DB-API results through Arrow, which DuckDB remarks on at every query.
 warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
 
 # Files read by one DuckDB statement: bounds the memory a batch of parsed files takes.
-BATCH_FILES = 50
+BATCH_FILES = 200
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,10 @@ class Engine:
                 readable = []
                 for path in batch:
                     try:
-                        self._duck.execute(_READ_FILES, [[path]]).fetchall()
+                        self._duck.execute(
+                            f"SELECT {_RECORDS} FROM read_json_objects(?, format = 'auto')",
+                            [[path]],
+                        ).fetchall()
                         readable.append(path)
                     except duckdb.Error as error:
                         errors.append(FileError(path, _reason(error)))
@@ -89,17 +91,22 @@ class Engine:
         return errors
 
     def _load_batch(self, paths: list[str]) -> list[FileError]:
-        # Records parsed once into a list of events; NULL when it is missing or not an array.
-        self._duck.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {_READ_FILES}", [paths])
-        missing = self._duck.execute("SELECT filename FROM staged WHERE events IS NULL").fetchall()
+        # One pass: a file without a Records array leaves a single row with no record, which
+        # names it and is then removed.
         self._duck.execute(
             f"""
             INSERT INTO {RAW_TABLE}
             SELECT '{{"Records":[' || event || ']}}', filename, now()
-            FROM (SELECT unnest(events) AS event, filename FROM staged)
-            """
+            FROM (
+                SELECT unnest(coalesce({_RECORDS}, [NULL::JSON])) AS event, filename
+                FROM read_json_objects(?, format = 'auto', filename = true)
+            )
+            """,
+            [paths],
         )
-        self._duck.execute("DROP TABLE staged")
+        missing = self._duck.execute(
+            f"DELETE FROM {RAW_TABLE} WHERE RECORD IS NULL RETURNING FILENAME"
+        ).fetchall()
         return [
             FileError(name, "no Records array (not a CloudTrail log file)") for (name,) in missing
         ]
@@ -120,15 +127,11 @@ class Engine:
             )
         else:
             self._cursor.execute(f"CREATE OR REPLACE TABLE {EVENTS} AS SELECT * FROM {VIEW}")
-        views = {}
-        for detection in self.detections:
-            name = sql.qualified(DATABASE, SCHEMA, detection.view_name)
-            self._cursor.execute(f"CREATE OR REPLACE VIEW {name} AS {detection.render(EVENTS)}")
-            views[detection.id] = name
+        # The detections' SELECTs inline in the findings query: one statement to translate.
+        inline = {d.id: f"({d.render(EVENTS)})" for d in self.detections}
         self._cursor.execute(
-            f"CREATE OR REPLACE VIEW {FINDINGS} AS {findings_statement(self.detections, views)}"
+            f"{findings_statement(self.detections, inline)} ORDER BY eventTime, detection, eventID"
         )
-        self._cursor.execute(f"SELECT * FROM {FINDINGS} ORDER BY eventTime, detection, eventID")
         keys = ("detection", "severity", *FINDING_COLUMNS)
         return [dict(zip(keys, row, strict=True)) for row in self._cursor.fetchall()]
 
@@ -143,11 +146,9 @@ class Engine:
         return int(count)
 
 
-# Each file is one JSON object, {"Records": [...]}: its events as JSON texts, no schema inference.
-_READ_FILES = (
-    "SELECT filename, from_json(json -> 'Records', '[\"JSON\"]') AS events "
-    "FROM read_json_objects(?, format = 'auto', filename = true)"
-)
+# Each file is one JSON object, {"Records": [...]}: its events as JSON texts, no schema inference;
+# NULL when Records is missing or not an array.
+_RECORDS = """from_json(json, '{"Records": ["JSON"]}').Records"""
 
 
 def _reason(error: duckdb.Error) -> str:

@@ -1,0 +1,207 @@
+"""Benchmark: the detection runner against a plain-DuckDB single pass over the same files.
+
+    python bench/bench_detect.py [--events 200000] [--events-per-file 1000]
+
+Generates the log files (gzip, CloudTrail layout), then runs, each in a fresh process so that
+peak memory is its own: the runner in-process (engine start, load, all detections), the runner
+end to end (`python -m detect ... --format jsonl`, interpreter start and imports included), and
+DuckDB alone reading the same files and evaluating the 15 CIS filters in one pass, written
+independently from the CIS patterns. The findings must be identical; the figures are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from detect import generate  # noqa: E402
+
+# The CIS AWS Foundations filter patterns (../shared/reference/cis-monitoring.md), as DuckDB
+# predicates over a struct `e` of each event: an independent translation, to check the pack.
+BASELINE_FILTERS = {
+    "cis_unauthorized_api_calls": "e.errorCode LIKE '%UnauthorizedOperation' OR (e.errorCode "
+    "LIKE 'AccessDenied%' AND e.sourceIPAddress != 'delivery.logs.amazonaws.com' "
+    "AND e.eventName != 'HeadBucket')",
+    "cis_console_login_without_mfa": "e.eventName = 'ConsoleLogin' AND "
+    "json_extract_string(e.additionalEventData, '$.MFAUsed') != 'Yes' AND "
+    "e.userIdentity.type = 'IAMUser' AND "
+    "json_extract_string(e.responseElements, '$.ConsoleLogin') = 'Success'",
+    "cis_root_usage": "e.userIdentity.type = 'Root' AND e.userIdentity.invokedBy IS NULL "
+    "AND e.eventType != 'AwsServiceEvent'",
+    "cis_iam_policy_changes": "e.eventName IN ('DeleteGroupPolicy', 'DeleteRolePolicy', "
+    "'DeleteUserPolicy', 'PutGroupPolicy', 'PutRolePolicy', 'PutUserPolicy', 'CreatePolicy', "
+    "'DeletePolicy', 'CreatePolicyVersion', 'DeletePolicyVersion', 'AttachRolePolicy', "
+    "'DetachRolePolicy', 'AttachUserPolicy', 'DetachUserPolicy', 'AttachGroupPolicy', "
+    "'DetachGroupPolicy')",
+    "cis_cloudtrail_config_changes": "e.eventName IN ('CreateTrail', 'UpdateTrail', "
+    "'DeleteTrail', 'StartLogging', 'StopLogging')",
+    "cis_console_auth_failures": "e.eventName = 'ConsoleLogin' "
+    "AND e.errorMessage = 'Failed authentication'",
+    "cis_cmk_disable_or_delete": "e.eventSource = 'kms.amazonaws.com' "
+    "AND e.eventName IN ('DisableKey', 'ScheduleKeyDeletion')",
+    "cis_s3_bucket_policy_changes": "e.eventSource = 's3.amazonaws.com' AND e.eventName IN "
+    "('PutBucketAcl', 'PutBucketPolicy', 'PutBucketCors', 'PutBucketLifecycle', "
+    "'PutBucketReplication', 'DeleteBucketPolicy', 'DeleteBucketCors', "
+    "'DeleteBucketLifecycle', 'DeleteBucketReplication')",
+    "cis_aws_config_changes": "e.eventSource = 'config.amazonaws.com' AND e.eventName IN "
+    "('StopConfigurationRecorder', 'DeleteDeliveryChannel', 'PutDeliveryChannel', "
+    "'PutConfigurationRecorder')",
+    "cis_security_group_changes": "e.eventName IN ('AuthorizeSecurityGroupIngress', "
+    "'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress', "
+    "'RevokeSecurityGroupEgress', 'CreateSecurityGroup', 'DeleteSecurityGroup', "
+    "'ModifySecurityGroupRules')",
+    "cis_nacl_changes": "e.eventName IN ('CreateNetworkAcl', 'CreateNetworkAclEntry', "
+    "'DeleteNetworkAcl', 'DeleteNetworkAclEntry', 'ReplaceNetworkAclEntry', "
+    "'ReplaceNetworkAclAssociation')",
+    "cis_network_gateway_changes": "e.eventName IN ('CreateCustomerGateway', "
+    "'DeleteCustomerGateway', 'AttachInternetGateway', 'CreateInternetGateway', "
+    "'DeleteInternetGateway', 'DetachInternetGateway')",
+    "cis_route_table_changes": "e.eventName IN ('CreateRoute', 'CreateRouteTable', "
+    "'ReplaceRoute', 'ReplaceRouteTableAssociation', 'DeleteRouteTable', 'DeleteRoute', "
+    "'DisassociateRouteTable')",
+    "cis_vpc_changes": "e.eventName IN ('CreateVpc', 'DeleteVpc', 'ModifyVpcAttribute', "
+    "'AcceptVpcPeeringConnection', 'CreateVpcPeeringConnection', "
+    "'DeleteVpcPeeringConnection', 'RejectVpcPeeringConnection', 'AttachClassicLinkVpc', "
+    "'DetachClassicLinkVpc', 'DisableVpcClassicLink', 'EnableVpcClassicLink')",
+    "cis_organizations_changes": "e.eventSource = 'organizations.amazonaws.com' AND "
+    "e.eventName IN ('AcceptHandshake', 'AttachPolicy', 'CreateAccount', "
+    "'CreateOrganizationalUnit', 'CreatePolicy', 'DeclineHandshake', 'DeleteOrganization', "
+    "'DeleteOrganizationalUnit', 'DeletePolicy', 'DetachPolicy', 'DisablePolicyType', "
+    "'EnablePolicyType', 'InviteAccountToOrganization', 'LeaveOrganization', 'MoveAccount', "
+    "'RemoveAccountFromOrganization', 'UpdatePolicy', 'UpdateOrganizationalUnit')",
+}
+_EVENT = {
+    "eventTime": "VARCHAR",
+    "eventID": "VARCHAR",
+    "eventName": "VARCHAR",
+    "eventSource": "VARCHAR",
+    "eventType": "VARCHAR",
+    "errorCode": "VARCHAR",
+    "errorMessage": "VARCHAR",
+    "sourceIPAddress": "VARCHAR",
+    "awsRegion": "VARCHAR",
+    "recipientAccountId": "VARCHAR",
+    "userIdentity": {"type": "VARCHAR", "arn": "VARCHAR", "invokedBy": "VARCHAR"},
+    "additionalEventData": "JSON",
+    "responseElements": "JSON",
+}
+
+
+def log_files(folder: Path) -> list[str]:
+    return sorted(str(p) for p in folder.rglob("*_CloudTrail_*.json.gz"))
+
+
+def measure_duckdb(folder: Path) -> dict[str, Any]:
+    import duckdb
+
+    files = log_files(folder)
+    started = time.perf_counter()
+    cases = ", ".join(f"CASE WHEN {p} THEN '{d}' END" for d, p in BASELINE_FILTERS.items())
+    structure = json.dumps({"Records": [_EVENT]})
+    rows = (
+        duckdb.connect()
+        .execute(
+            f"""
+            WITH events AS (
+                SELECT unnest(from_json(json, '{structure}').Records) AS e
+                FROM read_json_objects(?, format = 'auto')
+            ), hits AS (
+                SELECT unnest([{cases}]) AS detection, e.eventID, e.eventTime, e.eventName,
+                       e.userIdentity.arn, e.sourceIPAddress, e.awsRegion, e.recipientAccountId
+                FROM events
+            )
+            SELECT DISTINCT ON (detection, eventID) * FROM hits WHERE detection IS NOT NULL
+            """,
+            [files],
+        )
+        .fetchall()
+    )
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "findings": sorted([r[0], r[1]] for r in rows)}
+
+
+def measure_runner(folder: Path) -> dict[str, Any]:
+    from detect.engine import Engine
+    from detect.sources import collect
+    from lib.detections import load_detections
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as workdir:
+        inputs = collect([str(folder)], Path(workdir))
+        engine = Engine(load_detections())
+        errors = engine.load(inputs.files)
+        findings = engine.findings()
+    seconds = time.perf_counter() - started
+    assert not errors, errors
+    return {
+        "seconds": seconds,
+        "events": engine.event_count(),
+        "findings": sorted([f["detection"], f["eventID"]] for f in findings),
+    }
+
+
+def child(*argv: str) -> tuple[str, float, float]:
+    """Runs argv in a fresh process: its output, wall seconds and its own peak RSS (MiB)."""
+    with tempfile.TemporaryFile("w+") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, stdout=out, cwd=ROOT)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            raise SystemExit(f"{' '.join(argv)} failed with {process.returncode}")
+        out.seek(0)
+        text = out.read()
+    return text, wall, usage.ru_maxrss / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--events-per-file", type=int, default=1000)
+    parser.add_argument("--measure", choices=("runner", "duckdb"), help=argparse.SUPPRESS)
+    parser.add_argument("folder", nargs="?", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        measure = measure_runner if args.measure == "runner" else measure_duckdb
+        print(json.dumps(measure(args.folder)))
+        return 0
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as folder:
+        summary = generate.write(Path(folder), args.events, args.events_per_file, seed=1)
+        me = [sys.executable, __file__, "--measure"]
+        baseline_out, _, baseline_rss = child(*me, "duckdb", folder)
+        runner_out, _, runner_rss = child(*me, "runner", folder)
+        cli = [sys.executable, "-m", "detect", folder, "--format", "jsonl"]
+        _, cli_wall, cli_rss = child(*cli)
+
+    baseline, runner = json.loads(baseline_out), json.loads(runner_out)
+    assert runner["findings"] == baseline["findings"], "the runner and DuckDB disagree"
+    events = summary.events
+    print(
+        f"{events} events in {summary.files} files, {len(runner['findings'])} findings (identical)"
+    )
+    print(f"{'':34}{'seconds':>9}{'events/s':>11}{'peak RSS MiB':>14}")
+    rows = (
+        ("runner (engine, in-process)", runner["seconds"], runner_rss),
+        ("runner (python -m detect, CLI)", cli_wall, cli_rss),
+        ("plain DuckDB, one pass", baseline["seconds"], baseline_rss),
+    )
+    for label, seconds, rss in rows:
+        print(f"{label:34}{seconds:9.2f}{events / seconds:11.0f}{rss:14.0f}")
+    print(f"ratio runner/DuckDB (events/s): {baseline['seconds'] / runner['seconds']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
