@@ -89,7 +89,9 @@ def load_detection(path: Path) -> Detection:
 
 
 def load_detections(directory: Path = DETECTIONS_DIR) -> list[Detection]:
-    return [load_detection(path) for path in sorted(directory.glob("*.yml"))]
+    """Every detection, in CIS order (4.1, 4.2, ..., 4.15)."""
+    detections = [load_detection(path) for path in directory.glob("*.yml")]
+    return sorted(detections, key=lambda d: [int(n) for n in str(d.cis["v1.4-v5.0"]).split(".")])
 
 
 def findings_statement(detections: list[Detection], view_of: dict[str, str]) -> str:
