@@ -155,4 +155,4 @@ def _reason(error: duckdb.Error) -> str:
     """DuckDB's message without its error class prefix and the file name it repeats."""
     message = str(error).splitlines()[0]
     message = re.sub(r"^[A-Za-z ]+ Error: ", "", message)
-    return re.sub(r'(: |in file )"?/[^"]*"?', "", message).strip(" ,:")
+    return re.sub(r'\s*(: |in file )"?/[^",]*"?', "", message).strip(" ,:")
