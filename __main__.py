@@ -1,8 +1,8 @@
 """cloudtrail-snowflake: every AWS API call queryable in Snowflake, in one `pulumi up`.
 
 Reads the stack's settings (validated before anything is declared) and wires the components:
-the log bucket and trail, the trusted storage integration, the auto-ingest pipe, the view and
-the CIS detections over it.
+the log bucket and trail, the trusted storage integration, the auto-ingest pipe, the typed
+events table and its task, the view and the CIS detections over it, and the findings task.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ import pulumi_aws as aws
 
 from components.cloudtrail_bucket import CloudTrailBucket, CloudTrailBucketArgs
 from components.cloudtrail_view import CloudTrailView, CloudTrailViewArgs
+from components.events_table import EventsTable, EventsTableArgs
+from components.findings import Findings, FindingsArgs
+from components.findings_alerts import FindingsAlerts, FindingsAlertsArgs
 from components.snowflake_integration import SnowflakeIntegration, SnowflakeIntegrationArgs
 from components.snowpipe_ingest import SnowpipeIngest, SnowpipeIngestArgs
 from lib.config import parse_config, parse_connection
@@ -84,17 +87,75 @@ def main() -> None:
         opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
     )
 
+    events = EventsTable(
+        "events",
+        EventsTableArgs(
+            database=cfg.snowflake_database,
+            schema=cfg.snowflake_schema,
+            raw_table=ingest.raw_table,
+            raw=ingest.table,
+            warehouse=cfg.snowflake_warehouse,
+            interval_minutes=cfg.events_interval_minutes,
+            owner_role=cfg.snowflake_owner_role,
+            admin_role=cfg.snowflake_admin_role,
+            admin_provider=admin,
+        ),
+        opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
+    )
+
+    detections = load_detections()
     view = CloudTrailView(
         "view",
         CloudTrailViewArgs(
             database=cfg.snowflake_database,
             schema=cfg.snowflake_schema,
-            raw_table=ingest.raw_table,
-            table=ingest.table,
-            detections=load_detections(),
+            events_table=events.events_table,
+            table=events.table,
+            detections=detections,
         ),
         opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
     )
+
+    findings = Findings(
+        "findings",
+        FindingsArgs(
+            database=cfg.snowflake_database,
+            schema=cfg.snowflake_schema,
+            events_table=events.events_table,
+            events=events.table,
+            detections=detections,
+            warehouse=cfg.snowflake_warehouse,
+            interval_minutes=cfg.findings_interval_minutes,
+            task_grant=events.task_grant,
+        ),
+        opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
+    )
+
+    if cfg.alert_emails or cfg.alert_sns:
+        notify = FindingsAlerts(
+            "alerts",
+            FindingsAlertsArgs(
+                database=cfg.snowflake_database,
+                schema=cfg.snowflake_schema,
+                findings_table=findings.findings_table,
+                warehouse=cfg.snowflake_warehouse,
+                interval_minutes=cfg.findings_interval_minutes,
+                emails=list(cfg.alert_emails),
+                sns=cfg.alert_sns,
+                name_prefix=cfg.name_prefix,
+                integration_prefix=cfg.snowflake_prefix,
+                account_id=account_id,
+                partition=partition,
+                region=region,
+                owner_role=cfg.snowflake_owner_role,
+                admin_role=cfg.snowflake_admin_role,
+                admin_provider=admin,
+                findings=findings.table,
+            ),
+            opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
+        )
+        pulumi.export("alert", notify.alert_name)
+        pulumi.export("findingsTopicArn", notify.topic_arn)
 
     pulumi.export("bucket", logs.bucket_name)
     pulumi.export("trailArn", logs.trail_arn)
@@ -105,8 +166,11 @@ def main() -> None:
     pulumi.export("pipe", ingest.pipe_name)
     pulumi.export("notificationChannel", ingest.notification_channel)
     pulumi.export("rawTable", ingest.raw_table)
+    pulumi.export("eventsTable", events.events_table)
     pulumi.export("view", view.view_name)
-    pulumi.export("findingsView", view.findings_view_name)
+    pulumi.export("detectAllView", view.all_view_name)
+    pulumi.export("findingsTable", findings.findings_table)
+    pulumi.export("findingsSummaryView", findings.summary_view)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""CloudTrailView: the `cloudtrail` view (one row per event over the raw log files), one view per
-detection over it, and the FINDINGS view that unions them."""
+"""CloudTrailView: the `cloudtrail` view (one row per event, over the typed events table), one
+view per detection over it, and the DETECT_ALL view that unions them."""
 
 from __future__ import annotations
 
@@ -12,23 +12,23 @@ from lib import sql
 from lib.detections import Detection, findings_statement
 
 VIEW = "CLOUDTRAIL"
-FINDINGS_VIEW = "FINDINGS"
+ALL_VIEW = "DETECT_ALL"
 
 
 @dataclass
 class CloudTrailViewArgs:
     database: str
     schema: str
-    raw_table: str
-    """Fully qualified name of the raw table the view flattens."""
+    events_table: str
+    """Fully qualified name of the typed events table the view reads."""
     table: pulumi.Resource
-    """The raw table itself, which the view must follow."""
+    """The events table itself, which the view must follow."""
     detections: list[Detection]
 
 
 class CloudTrailView(pulumi.ComponentResource):
     view_name: str
-    findings_view_name: str
+    all_view_name: str
 
     def __init__(
         self, name: str, args: CloudTrailViewArgs, opts: pulumi.ResourceOptions | None = None
@@ -40,7 +40,7 @@ class CloudTrailView(pulumi.ComponentResource):
             database=args.database,
             schema=args.schema,
             name=VIEW,
-            statement=sql.cloudtrail_view_statement(args.raw_table),
+            statement=sql.cloudtrail_view_statement(args.events_table),
             comment="One row per CloudTrail event (columns of Snowflake's CloudTrail quickstart)",
             # A changed statement recreates the view; keep the grants analysts were given.
             copy_grants=True,
@@ -67,17 +67,15 @@ class CloudTrailView(pulumi.ComponentResource):
                 )
             )
 
-        self.findings_view_name = sql.qualified(args.database, args.schema, FINDINGS_VIEW)
+        self.all_view_name = sql.qualified(args.database, args.schema, ALL_VIEW)
         snowflake.View(
-            f"{name}-findings",
+            f"{name}-all",
             database=args.database,
             schema=args.schema,
-            name=FINDINGS_VIEW,
+            name=ALL_VIEW,
             statement=findings_statement(args.detections, qualified_views),
-            comment="Every detection's findings, one row per detection and event",
+            comment="Every detection over every event, one row per detection and event",
             copy_grants=True,
             opts=pulumi.ResourceOptions(parent=self, depends_on=detection_views),
         )
-        self.register_outputs(
-            {"view_name": self.view_name, "findings_view_name": self.findings_view_name}
-        )
+        self.register_outputs({"view_name": self.view_name, "all_view_name": self.all_view_name})

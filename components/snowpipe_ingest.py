@@ -69,6 +69,8 @@ class SnowpipeIngest(pulumi.ComponentResource):
             schema=args.schema,
             name=RAW_TABLE,
             comment="CloudTrail log files as delivered, one row per file (loaded by Snowpipe)",
+            # The events stream reads it; declared so the provider does not see a change.
+            change_tracking=True,
             columns=[
                 {"name": column, "type": type_, "nullable": False}
                 for column, type_ in sql.RAW_COLUMNS

@@ -1,17 +1,16 @@
-"""A faster plan for the `cloudtrail` view on the embedded engine, from the same SQL.
+"""A faster plan for flattening the raw log files on the embedded engine, from the same SQL.
 
-The view (sql/cloudtrail_view.sql) selects `value:<field>::<type>` from every element of
-`record:Records`. fakesnow runs that as written: a generic FLATTEN macro per row, then one JSON
-parse per column and event, 29 parses of every event. Snowflake stores VARIANT columnar and pays
-none of that. This compiles a view of exactly that shape to DuckDB SQL that parses each event
-once (`from_json` into a struct holding just the view's fields). Any other shape returns None and
+events_flatten.sql selects `value:<field>::<type>` from every element of `record:Records`.
+fakesnow runs that as written: a generic FLATTEN macro per row, then one JSON parse per column
+and event, about 30 parses of every event. Snowflake stores VARIANT columnar and pays none of
+that. This compiles a SELECT of exactly that shape to DuckDB SQL that parses each event once
+(`from_json` into a struct holding just the selected fields). Any other shape returns None and
 runs through fakesnow unchanged; the tests check that both plans return the same rows.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
 
 import sqlglot
 from sqlglot import exp
@@ -21,6 +20,7 @@ _TYPES = {
     exp.DataType.Type.TIMESTAMPTZ: ("VARCHAR", "TIMESTAMPTZ"),
     exp.DataType.Type.VARCHAR: ("VARCHAR", "VARCHAR"),
     exp.DataType.Type.TEXT: ("VARCHAR", "VARCHAR"),
+    exp.DataType.Type.BOOLEAN: ("VARCHAR", "BOOLEAN"),
     exp.DataType.Type.VARIANT: ("JSON", "JSON"),
 }
 
@@ -35,10 +35,9 @@ def _single_key(path: exp.Expression | None) -> tuple[str, str] | None:
     return path.this.name, str(steps[1].this)
 
 
-def compile_flatten_view(statement: str, only: Collection[str] | None = None) -> str | None:
-    """DuckDB SQL equal to `statement` when it is `SELECT value:f::t AS a, ... FROM table,
-    LATERAL FLATTEN(input => column:key)`; None otherwise. With `only`, just the columns of
-    those names: fields nobody reads are not even copied out of the JSON."""
+def compile_flatten(statement: str) -> str | None:
+    """DuckDB SQL equal to `statement` when it is `SELECT value:f::t AS a, ..., column AS b
+    FROM table, LATERAL FLATTEN(input => column:key)`; None otherwise."""
     try:
         tree = sqlglot.parse_one(statement, read="snowflake")
     except sqlglot.errors.ParseError:
@@ -55,25 +54,28 @@ def compile_flatten_view(statement: str, only: Collection[str] | None = None) ->
     if array is None or not isinstance(source.this, exp.Table):
         return None
 
-    wanted = None if only is None else {name.lower() for name in only}
     schema: dict[str, str] = {}
+    passed: list[str] = []
     columns = []
     for projection in tree.expressions:
-        cast = projection.this if isinstance(projection, exp.Alias) else None
-        field = _single_key(cast.this) if isinstance(cast, exp.Cast) else None
-        types = _TYPES.get(cast.to.this) if isinstance(cast, exp.Cast) else None
+        value = projection.this if isinstance(projection, exp.Alias) else None
+        # Unquoted Snowflake names are upper case, as fakesnow reports them.
+        alias = f'"{projection.alias.upper()}"'
+        if isinstance(value, exp.Column) and value.name.lower() != "value":
+            # A column of the source table itself (the file name, the load time).
+            passed.append(value.name)
+            columns.append(f'"{value.name.upper()}" AS {alias}')
+            continue
+        field = _single_key(value.this) if isinstance(value, exp.Cast) else None
+        types = _TYPES.get(value.to.this) if isinstance(value, exp.Cast) else None
         if field is None or types is None or field[0].lower() != "value" or field[1] in schema:
             return None
-        if wanted is not None and projection.alias.lower() not in wanted:
-            continue
         schema[field[1]] = types[0]
-        # Unquoted Snowflake names are upper case, as fakesnow reports them.
-        columns.append(f'CAST(e."{field[1]}" AS {types[1]}) AS "{projection.alias.upper()}"')
+        columns.append(f'CAST(e."{field[1]}" AS {types[1]}) AS {alias}')
 
     table = source.this.sql(dialect="duckdb")
     # One parse of the whole record, straight to the fields: no intermediate JSON text.
     structure = json.dumps({array[1]: [schema]}).replace("'", "''")
-    return (
-        f"SELECT {', '.join(columns)} FROM "
-        f"(SELECT unnest(from_json({array[0]}, '{structure}').\"{array[1]}\") AS e FROM {table})"
-    )
+    records = f"unnest(from_json({array[0]}, '{structure}').\"{array[1]}\") AS e"
+    kept = "".join(f', "{name.upper()}"' for name in passed)
+    return f"SELECT {', '.join(columns)} FROM (SELECT {records}{kept} FROM {table})"

@@ -10,21 +10,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
-import sqlglot
 from fakesnow.instance import FakeSnow
-from sqlglot import exp
 
-from detect.accelerate import compile_flatten_view
+from detect.accelerate import compile_flatten
 from lib import sql
 from lib.detections import FINDING_COLUMNS, Detection, findings_statement
 
 DATABASE = "CLOUDTRAIL_LOCAL"
 SCHEMA = "AUDIT"
 RAW_TABLE = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_RAW")
-VIEW = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL")
-# The detections read a table holding the view's rows: the view flattens and parses JSON, which
-# the embedded engine would otherwise redo for every detection.
 EVENTS = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_EVENTS")
+# What the stack's stream and task read: the flattened raw rows.
+NEW_EVENTS = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_NEW_EVENTS")
+VIEW = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL")
+FINDINGS = sql.qualified(DATABASE, SCHEMA, "FINDINGS")
+
+_FINDING_KEYS = ("detection", "severity", *FINDING_COLUMNS)
 
 # fakesnow fetches DB-API results through Arrow, which DuckDB remarks on at every query.
 warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
@@ -43,22 +44,35 @@ Finding = dict[str, Any]
 
 
 class Engine:
+    """The stack's objects and transformations, run on demand: `load` fills the raw table as
+    Snowpipe does, `land` and `persist_findings` do what the stack's two tasks do."""
+
     def __init__(self, detections: Sequence[Detection], accelerate: bool = True) -> None:
-        """`accelerate=False` runs the view exactly as fakesnow translates it (the reference the
-        tests compare the accelerated plan with)."""
+        """`accelerate=False` flattens exactly as fakesnow translates events_flatten.sql (the
+        reference the tests compare the accelerated plan with)."""
         self.detections = list(detections)
         self._fakesnow = FakeSnow()
         self._duck = self._fakesnow.duck_conn
         self._cursor = self._fakesnow.connect(database=DATABASE, schema=SCHEMA).cursor()
-        columns = ", ".join(f"{name} {type_}" for name, type_ in sql.RAW_COLUMNS)
-        self._cursor.execute(f"CREATE TABLE {RAW_TABLE} ({columns})")
-        self._view = sql.cloudtrail_view_statement(RAW_TABLE)
-        self._cursor.execute(f"CREATE VIEW {VIEW} AS {self._view}")
-        self.accelerated = accelerate and compile_flatten_view(self._view) is not None
-        if self.accelerated:
-            self._duck.execute(
-                f"CREATE OR REPLACE VIEW {VIEW} AS {compile_flatten_view(self._view)}"
-            )
+        self._cursor.execute(sql.create_table(RAW_TABLE, sql.RAW_COLUMNS))
+        self._cursor.execute(sql.create_table(EVENTS, sql.EVENT_COLUMNS))
+        self._cursor.execute(sql.create_table(FINDINGS, sql.FINDING_TABLE_COLUMNS))
+        flatten = sql.events_flatten_statement(RAW_TABLE)
+        self._cursor.execute(f"CREATE VIEW {NEW_EVENTS} AS {flatten}")
+        faster = compile_flatten(flatten) if accelerate else None
+        self.accelerated = faster is not None
+        if faster is not None:
+            self._duck.execute(f"CREATE OR REPLACE VIEW {NEW_EVENTS} AS {faster}")
+        self._cursor.execute(f"CREATE VIEW {VIEW} AS {sql.cloudtrail_view_statement(EVENTS)}")
+        # The stack's findings task reads the stream on the events table; here every landed
+        # event is new, and the MERGE keeps findings from being inserted twice.
+        self._findings_merge = sql.findings_merge_statement(
+            FINDINGS,
+            findings_statement(
+                self.detections, {d.id: f"({d.render(EVENTS)})" for d in self.detections}
+            ),
+            EVENTS,
+        )
 
     def load(
         self, paths: Sequence[str], progress: Callable[[int], None] | None = None
@@ -111,29 +125,36 @@ class Engine:
             FileError(name, "no Records array (not a CloudTrail log file)") for (name,) in missing
         ]
 
+    def land(self) -> None:
+        """Lands what was loaded in the typed events table (events_merge.sql, as the stack's
+        events task does); an event already landed is skipped."""
+        self._cursor.execute(sql.events_merge_statement(EVENTS, NEW_EVENTS))
+
+    def persist_findings(self) -> None:
+        """Adds what the detections find in the landed events to the FINDINGS table
+        (findings_merge.sql, as the stack's findings task does); none is added twice."""
+        self._cursor.execute(self._findings_merge)
+
     def findings(self) -> list[Finding]:
-        """Runs every detection over what was loaded; one row per detection and event."""
-        if self.accelerated:
-            # Only the view's columns the detections read.
-            used = {
-                column.name
-                for d in self.detections
-                for column in sqlglot.parse_one(d.render(EVENTS), read="snowflake").find_all(
-                    exp.Column
-                )
-            }
-            self._duck.execute(
-                f"CREATE OR REPLACE TABLE {EVENTS} AS {compile_flatten_view(self._view, used)}"
-            )
-        else:
-            self._cursor.execute(f"CREATE OR REPLACE TABLE {EVENTS} AS SELECT * FROM {VIEW}")
-        # The detections' SELECTs inline in the findings query: one statement to translate.
-        inline = {d.id: f"({d.render(EVENTS)})" for d in self.detections}
+        """Lands the loaded events and runs every detection over the `cloudtrail` view: one row
+        per detection and event."""
+        self.land()
+        inline = {d.id: f"({d.render(VIEW)})" for d in self.detections}
         self._cursor.execute(
             f"{findings_statement(self.detections, inline)} ORDER BY eventTime, detection, eventID"
         )
-        keys = ("detection", "severity", *FINDING_COLUMNS)
-        return [dict(zip(keys, row, strict=True)) for row in self._cursor.fetchall()]
+        return self._rows()
+
+    def persisted_findings(self) -> list[Finding]:
+        """The FINDINGS table, in the same shape as `findings`."""
+        columns = ", ".join(_FINDING_KEYS)
+        self._cursor.execute(
+            f"SELECT {columns} FROM {FINDINGS} ORDER BY eventTime, detection, eventID"
+        )
+        return self._rows()
+
+    def _rows(self) -> list[Finding]:
+        return [dict(zip(_FINDING_KEYS, row, strict=True)) for row in self._cursor.fetchall()]
 
     def query(self, statement: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Runs Snowflake SQL on the engine: the column names and the rows."""
@@ -142,6 +163,7 @@ class Engine:
         return [column.name for column in self._cursor.description], rows
 
     def event_count(self) -> int:
+        """Events loaded, duplicates included."""
         (count,) = self._duck.execute(f"SELECT count(*) FROM {RAW_TABLE}").fetchone() or (0,)
         return int(count)
 

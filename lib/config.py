@@ -16,7 +16,13 @@ NAMESPACE = "cloudtrail-snowflake"
 # Preview resources of pulumi-snowflake that the stack declares. The provider refuses them unless
 # its `previewFeaturesEnabled` lists them, so the program enables them itself: no stack file can
 # forget them.
-REQUIRED_PREVIEW_FEATURES = ("snowflake_pipe_resource", "snowflake_table_resource")
+REQUIRED_PREVIEW_FEATURES = (
+    "snowflake_pipe_resource",
+    "snowflake_table_resource",
+    "snowflake_alert_resource",
+    "snowflake_email_notification_integration_resource",
+    "snowflake_notification_integration_resource",
+)
 
 # Provider settings read from the `snowflake:` namespace and passed to both explicit providers.
 SNOWFLAKE_CONNECTION_KEYS = ("organizationName", "accountName", "user", "authenticator", "host")
@@ -32,6 +38,10 @@ _BUCKET_NAME = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$
 _KMS_KEY_ARN = re.compile(r"^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 _SNOWFLAKE_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$")
+_EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
+# Snowflake's longest task schedule: 11520 minutes; an alert's, 1439.
+_MAX_TASK_MINUTES = 11520
+_MAX_ALERT_MINUTES = 1439
 
 # `cloudtrail-snowflake-<stack>-<12-digit account>` must fit S3's 63-character limit.
 _NAME_PREFIX = "cloudtrail-snowflake"
@@ -70,6 +80,10 @@ class StackConfig:
     snowflake_warehouse: str
     snowflake_owner_role: str
     snowflake_admin_role: str
+    events_interval_minutes: int
+    findings_interval_minutes: int
+    alert_emails: tuple[str, ...]
+    alert_sns: bool
 
     @property
     def stack_slug(self) -> str:
@@ -89,8 +103,13 @@ class StackConfig:
         return self.name_prefix
 
     @property
+    def snowflake_prefix(self) -> str:
+        """Prefix of the Snowflake names that are unique in an account (integrations)."""
+        return f"CLOUDTRAIL_{self.stack_slug.upper().replace('-', '_')}"
+
+    @property
     def integration_name(self) -> str:
-        return f"CLOUDTRAIL_{self.stack_slug.upper().replace('-', '_')}_S3"
+        return f"{self.snowflake_prefix}_S3"
 
     @property
     def manages_bucket_notification(self) -> bool:
@@ -127,6 +146,18 @@ def _parse_identifier(key: str, raw: str | None, default: str) -> str:
     # The provider quotes identifiers, so a lower-case name would become case-sensitive; upper
     # case is what Snowflake stores for the unquoted names users type.
     return value.upper()
+
+
+def _parse_minutes(key: str, raw: str | None, default: int) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        minutes = int(raw)
+    except ValueError:
+        minutes = 0
+    if not 1 <= minutes <= _MAX_TASK_MINUTES:
+        raise _invalid(key, raw, f"expected whole minutes from 1 to {_MAX_TASK_MINUTES} (8 days)")
+    return minutes
 
 
 def parse_config(get: Callable[[str], str | None], stack: str) -> StackConfig:
@@ -223,6 +254,25 @@ def parse_config(get: Callable[[str], str | None], stack: str) -> StackConfig:
             "logRetentionDays", raw_retention, "expected 0 (keep forever) or a positive number"
         )
 
+    alert_emails = tuple(e.strip() for e in (get("alertEmails") or "").split(",") if e.strip())
+    for email in alert_emails:
+        if not _EMAIL.match(email):
+            raise _invalid(
+                "alertEmails",
+                get("alertEmails"),
+                f"{email!r} is not an e-mail address; expected a comma-separated list",
+            )
+
+    alert_sns = _parse_bool("alertSns", get("alertSns"), False)
+    findings_minutes = _parse_minutes("findingsIntervalMinutes", get("findingsIntervalMinutes"), 10)
+    if (alert_emails or alert_sns) and findings_minutes > _MAX_ALERT_MINUTES:
+        raise _invalid(
+            "findingsIntervalMinutes",
+            str(findings_minutes),
+            f"the alert on new findings runs as often as the findings task, and an alert's "
+            f"schedule is at most {_MAX_ALERT_MINUTES} minutes",
+        )
+
     default_database = f"CLOUDTRAIL_{slug.upper().replace('-', '_')}"
     return StackConfig(
         stack=stack,
@@ -249,6 +299,12 @@ def parse_config(get: Callable[[str], str | None], stack: str) -> StackConfig:
         snowflake_admin_role=_parse_identifier(
             "snowflakeAdminRole", get("snowflakeAdminRole"), "ACCOUNTADMIN"
         ),
+        events_interval_minutes=_parse_minutes(
+            "eventsIntervalMinutes", get("eventsIntervalMinutes"), 5
+        ),
+        findings_interval_minutes=findings_minutes,
+        alert_emails=alert_emails,
+        alert_sns=alert_sns,
     )
 
 

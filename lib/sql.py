@@ -10,6 +10,67 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 # Declared by the stack and by the embedded runner alike.
 RAW_COLUMNS = (("RECORD", "VARIANT"), ("FILENAME", "VARCHAR"), ("LOADED_AT", "TIMESTAMP_LTZ"))
 
+# The typed events table, filled by events_merge.sql (whose INSERT lists these columns in this
+# order): the scalar fields typed, the actor broken out, the nested parts kept as VARIANT.
+EVENT_COLUMNS = (
+    ("EVENTTIME", "TIMESTAMP_TZ"),
+    ("EVENTDATE", "DATE"),
+    ("EVENTID", "VARCHAR"),
+    ("EVENTNAME", "VARCHAR"),
+    ("EVENTSOURCE", "VARCHAR"),
+    ("AWSREGION", "VARCHAR"),
+    ("SOURCEIPADDRESS", "VARCHAR"),
+    ("USERAGENT", "VARCHAR"),
+    ("ERRORCODE", "VARCHAR"),
+    ("ERRORMESSAGE", "VARCHAR"),
+    ("USERIDENTITYTYPE", "VARCHAR"),
+    ("USERIDENTITYARN", "VARCHAR"),
+    ("USERIDENTITYACCOUNTID", "VARCHAR"),
+    ("USERIDENTITYPRINCIPALID", "VARCHAR"),
+    ("USERIDENTITYINVOKEDBY", "VARCHAR"),
+    ("READONLY", "BOOLEAN"),
+    ("EVENTTYPE", "VARCHAR"),
+    ("RECIPIENTACCOUNTID", "VARCHAR"),
+    ("REQUESTID", "VARCHAR"),
+    ("SHAREDEVENTID", "VARCHAR"),
+    ("EVENTVERSION", "VARCHAR"),
+    ("APIVERSION", "VARCHAR"),
+    ("MANAGEMENTEVENT", "VARIANT"),
+    ("EVENTCATEGORY", "VARCHAR"),
+    ("VPCENDPOINTID", "VARCHAR"),
+    ("SESSIONCREDENTIALFROMCONSOLE", "VARCHAR"),
+    ("USERIDENTITY", "VARIANT"),
+    ("REQUESTPARAMETERS", "VARIANT"),
+    ("RESPONSEELEMENTS", "VARIANT"),
+    ("ADDITIONALEVENTDATA", "VARIANT"),
+    ("RESOURCES", "VARIANT"),
+    ("SERVICEEVENTDETAILS", "VARIANT"),
+    ("ADDENDUM", "VARIANT"),
+    ("EDGEDEVICEDETAILS", "VARIANT"),
+    ("TLSDETAILS", "VARIANT"),
+    ("INSIGHTDETAILS", "VARIANT"),
+    ("SOURCEFILE", "VARCHAR"),
+    ("LOADEDAT", "TIMESTAMP_LTZ"),
+)
+
+# What the findings task persists: one row per detection and event (findings_merge.sql).
+FINDING_TABLE_COLUMNS = (
+    ("DETECTION", "VARCHAR"),
+    ("SEVERITY", "VARCHAR"),
+    ("EVENTID", "VARCHAR"),
+    ("EVENTTIME", "TIMESTAMP_TZ"),
+    ("EVENTNAME", "VARCHAR"),
+    ("EVENTSOURCE", "VARCHAR"),
+    ("USERIDENTITYTYPE", "VARCHAR"),
+    ("USERIDENTITYARN", "VARCHAR"),
+    ("SOURCEIPADDRESS", "VARCHAR"),
+    ("AWSREGION", "VARCHAR"),
+    ("RECIPIENTACCOUNTID", "VARCHAR"),
+    ("ERRORCODE", "VARCHAR"),
+    ("FIRST_SEEN_AT", "TIMESTAMP_LTZ"),
+    ("EVENT", "VARIANT"),
+)
+
 # The object keys CloudTrail gives its log files, single-account and organization layouts:
 #   <prefix>/AWSLogs/[o-<org>/]<account>/CloudTrail/<region>/YYYY/MM/DD/
 #       <account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json.gz
@@ -41,5 +102,31 @@ def copy_statement(raw_table: str, stage: str) -> str:
     )
 
 
-def cloudtrail_view_statement(raw_table: str) -> str:
-    return load_sql("cloudtrail_view.sql").format(raw_table=raw_table)
+def events_flatten_statement(source: str) -> str:
+    """One row per event of the raw log files in `source` (the raw table or its stream)."""
+    return load_sql("events_flatten.sql").format(source=source)
+
+
+def events_merge_statement(events: str, new_events: str) -> str:
+    """Lands `new_events` (a table, view or parenthesised SELECT) in `events`, once each."""
+    return load_sql("events_merge.sql").format(events=events, new_events=new_events)
+
+
+def cloudtrail_view_statement(events: str) -> str:
+    return load_sql("cloudtrail_view.sql").format(events=events)
+
+
+def findings_merge_statement(findings: str, detections: str, new_events: str) -> str:
+    """Persists `detections` (the union of the detections over `new_events`) in `findings`."""
+    return load_sql("findings_merge.sql").format(
+        findings=findings, detections=detections, new_events=new_events
+    )
+
+
+def findings_summary_statement(findings: str) -> str:
+    return load_sql("findings_summary.sql").format(findings=findings)
+
+
+def create_table(name: str, columns: tuple[tuple[str, str], ...]) -> str:
+    """DDL for the embedded engine; the stack declares the same columns as Table resources."""
+    return f"CREATE TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns)})"

@@ -30,6 +30,8 @@ REGION = "eu-west-1"
 SNOWFLAKE_IAM_USER = "arn:aws:iam::210987654321:user/k7m2-s-euss0123"
 SNOWPIPE_QUEUE = "arn:aws:sqs:eu-west-1:210987654321:sf-snowpipe-AIDAEXAMPLE-q1w2e3r4"
 EXTERNAL_ID = "Zq4XkP0c9LmN2bV7sT1uR8yW3eA6dF5g"
+SNS_IAM_USER = "arn:aws:iam::210987654321:user/k7m2-s-sns-euss0123"
+SNS_EXTERNAL_ID = "ABC12345_SFCRole=2_a1b2c3d4e5f6g7h8i9j0k1l2m3n="
 
 
 @dataclass
@@ -68,6 +70,12 @@ class Deployment:
     def one(self, type_: str) -> Registered:
         found = self.all(type_)
         assert len(found) == 1, f"expected one {type_}, found {[r.name for r in found]}"
+        return found[0]
+
+    def named(self, name: str) -> Registered:
+        """The resource declared under this Pulumi name."""
+        found = [r for r in self.resources if r.name == name]
+        assert len(found) == 1, f"expected one resource named {name}, found {len(found)}"
         return found[0]
 
     def by_urn(self, urn: str) -> Registered:
@@ -109,6 +117,13 @@ class _Mocks(pulumi.runtime.Mocks):
                 "externalId": inputs.get("storageAwsExternalId"),
             }
             return name, {**inputs, "describeOutputs": [described]}
+        if args.typ == "snowflake:index/notificationIntegration:NotificationIntegration":
+            # Snowflake picks the IAM user and the external ID of a notification integration.
+            return name, {
+                **inputs,
+                "awsSnsIamUserArn": SNS_IAM_USER,
+                "awsSnsExternalId": SNS_EXTERNAL_ID,
+            }
         if args.typ == "snowflake:index/pipe:Pipe":
             return name, {**inputs, "notificationChannel": SNOWPIPE_QUEUE}
         return f"{args.name}-id", inputs
@@ -152,9 +167,12 @@ def _load_program() -> Any:
 _PROGRAM = _load_program()
 
 
-def run_program(config: dict[str, Any] | None = None) -> Deployment:
-    """Runs `main()` with `cloudtrail-snowflake:` settings (and `snowflake:...` ones given with
-    their namespace) and returns every registered resource."""
+def run_program(
+    config: dict[str, Any] | None = None, program: Callable[[], None] | None = None
+) -> Deployment:
+    """Runs `main()` (or `program`, e.g. one component on its own) with `cloudtrail-snowflake:`
+    settings (and `snowflake:...` ones given with their namespace) and returns every registered
+    resource."""
     values = {}
     for key, value in (config or {}).items():
         full_key = key if ":" in key else f"{PROJECT}:{key}"
@@ -173,13 +191,13 @@ def run_program(config: dict[str, Any] | None = None) -> Deployment:
         exported[name] = (await output.future(), await output.is_secret())
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
-    def program() -> Any:
-        _PROGRAM.main()
+    def run() -> Any:
+        (program or _PROGRAM.main)()
         return pulumi.Output.from_input(
             asyncio.gather(*(resolve(k, v) for k, v in stack.outputs.items()))
         )
 
-    program()
+    run()
     return Deployment(
         [_registered(urn, request) for urn, request in _MONITOR.requests.items()], exported
     )

@@ -28,6 +28,8 @@ def test_defaults() -> None:
     assert (cfg.snowflake_owner_role, cfg.snowflake_admin_role) == ("SYSADMIN", "ACCOUNTADMIN")
     assert cfg.snowflake_warehouse == "COMPUTE_WH"
     assert cfg.manages_bucket_notification
+    assert (cfg.events_interval_minutes, cfg.findings_interval_minutes) == (5, 10)
+    assert (cfg.alert_emails, cfg.alert_sns) == ((), False)
 
 
 def test_names_carry_the_stack_so_stacks_can_share_accounts() -> None:
@@ -121,6 +123,16 @@ def test_bucket_root_is_a_valid_prefix() -> None:
         ({"organizationId": "o-a1b2c3d4e5"}, r"organizationId = .* only used with"),
         ({"snowflakeDatabase": "cloud-trail"}, r"snowflakeDatabase = 'cloud-trail' is invalid"),
         ({"snowflakeOwnerRole": "1ROLE"}, r"snowflakeOwnerRole = '1ROLE' is invalid"),
+        ({"eventsIntervalMinutes": "0"}, r"eventsIntervalMinutes = '0' is invalid: expected whole"),
+        ({"findingsIntervalMinutes": "ten"}, r"findingsIntervalMinutes = 'ten' is invalid"),
+        (
+            {"alertEmails": "secops@example.com, not-an-address"},
+            r"alertEmails = .* 'not-an-address' is not an e-mail address",
+        ),
+        (
+            {"alertSns": "true", "findingsIntervalMinutes": "2880"},
+            r"findingsIntervalMinutes = '2880' is invalid: the alert .* at most 1439",
+        ),
     ],
 )
 def test_bad_values_name_the_key_the_value_and_the_fix(
@@ -158,6 +170,8 @@ def test_connection_settings_and_preview_features() -> None:
         "snowflake_pipe_resource",
         "snowflake_table_resource",
         "snowflake_alert_resource",
+        "snowflake_email_notification_integration_resource",
+        "snowflake_notification_integration_resource",
     )
 
 

@@ -84,15 +84,41 @@ def test_copy_statement_is_stable() -> None:
     )
 
 
-def test_view_flattens_the_records_of_the_raw_table() -> None:
-    statement = sql.cloudtrail_view_statement("DB.S.CLOUDTRAIL_RAW")
+def test_flatten_reads_every_event_of_the_raw_records() -> None:
+    statement = sql.events_flatten_statement("DB.S.CLOUDTRAIL_RAW_STREAM")
     assert statement.startswith("SELECT")
-    assert statement.endswith("FROM DB.S.CLOUDTRAIL_RAW, LATERAL FLATTEN(input => record:Records)")
+    assert statement.endswith(
+        "FROM DB.S.CLOUDTRAIL_RAW_STREAM, LATERAL FLATTEN(input => record:Records)"
+    )
     columns = re.findall(r" AS (\w+),?$", statement, re.MULTILINE)
-    assert columns[0] == "eventTime"
-    assert columns[-1] == "insightDetails"
+    assert columns[:2] == ["eventTime", "eventVersion"]
     assert {"eventName", "eventSource", "userIdentity", "errorCode", "eventID"} <= set(columns)
-    assert len(columns) == len(set(columns)) == 29
+    assert columns[-2:] == ["sourceFile", "loadedAt"]
     # Objects stay VARIANT: casting an object to a string fails in Snowflake.
     assert "value:addendum::variant" in statement
     assert "value:edgeDeviceDetails::variant" in statement
+
+
+def test_the_view_keeps_the_quickstart_columns_and_reads_the_typed_table() -> None:
+    view = sql.cloudtrail_view_statement("DB.S.CLOUDTRAIL_EVENTS")
+    assert view.endswith("FROM DB.S.CLOUDTRAIL_EVENTS")
+    columns = re.findall(r"^    (\w+),?$", view, re.MULTILINE)
+    flattened = re.findall(r" AS (\w+),?$", sql.events_flatten_statement("T"), re.MULTILINE)
+    assert columns == flattened[: len(columns)]
+    assert (columns[0], columns[-1], len(columns)) == ("eventTime", "insightDetails", 29)
+
+
+def test_merge_lands_the_typed_table_columns_in_order() -> None:
+    merge = sql.events_merge_statement("DB.S.CLOUDTRAIL_EVENTS", "DB.S.NEW")
+    inserted = re.search(r"INSERT \((.*?)\) VALUES", merge, re.DOTALL)
+    assert inserted
+    names = [n.strip().upper() for n in inserted.group(1).split(",")]
+    assert names == [name for name, _ in sql.EVENT_COLUMNS]
+
+
+def test_findings_merge_fills_the_findings_table_columns() -> None:
+    merge = sql.findings_merge_statement("DB.S.FINDINGS", "SELECT 1", "DB.S.STREAM")
+    inserted = re.search(r"WHEN NOT MATCHED THEN INSERT \((.*?)\) VALUES", merge, re.DOTALL)
+    assert inserted
+    names = [n.strip().upper() for n in inserted.group(1).split(",")]
+    assert names == [name for name, _ in sql.FINDING_TABLE_COLUMNS]

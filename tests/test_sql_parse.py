@@ -11,12 +11,22 @@ from sqlfluff.api.simple import APIParsingError
 from lib import sql
 from lib.detections import findings_statement, load_detections
 
-PLACEHOLDERS = {
-    "raw_table": "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_RAW",
-    "stage": "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_STAGE",
-    "pattern": sql.CLOUDTRAIL_LOG_PATTERN,
-    "cloudtrail": "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL",
-}
+
+class Placeholders(dict[str, str]):
+    """What the stack fills in: a pattern, a SELECT, or else the object's qualified name."""
+
+    def __missing__(self, key: str) -> str:
+        return f"CLOUDTRAIL_DEV.AUDIT.{key.upper()}"
+
+
+PLACEHOLDERS = Placeholders(
+    pattern=sql.CLOUDTRAIL_LOG_PATTERN,
+    interval_minutes="15",
+    recipients="'secops@example.com'",
+    # The alert action's notification calls, filled in one by one from their own files.
+    notifications="",
+    detections="SELECT 'cis_root_usage' AS detection, 'high' AS severity, eventID FROM S.T",
+)
 SQL_FILES = sorted(sql.SQL_DIR.rglob("*.sql"))
 
 
@@ -31,7 +41,7 @@ def parses(statement: str) -> bool:
 @pytest.mark.parametrize("path", SQL_FILES, ids=lambda p: str(p.relative_to(sql.SQL_DIR)))
 def test_sql_file_parses(path: Path) -> None:
     name = path.relative_to(sql.SQL_DIR).as_posix()
-    assert parses(sql.load_sql(name).format(**PLACEHOLDERS))
+    assert parses(sql.load_sql(name).format_map(PLACEHOLDERS))
 
 
 def test_generated_findings_view_parses() -> None:

@@ -53,6 +53,8 @@ STAGE = "snowflake:index/stageExternalS3:StageExternalS3"
 PIPE = "snowflake:index/pipe:Pipe"
 VIEW = "snowflake:index/view:View"
 SNOWFLAKE_PROVIDER = "pulumi:providers:snowflake"
+STREAM = "snowflake:index/streamOnTable:StreamOnTable"
+TASK = "snowflake:index/task:Task"
 
 EXISTING = {"existingBucketName": "org-trail-logs", "createTrail": "false"}
 
@@ -119,7 +121,7 @@ def test_nothing_uses_the_integration_before_iam_has_propagated(dev: Deployment)
     assert dev.depends_on(sleep, dev.one(ROLE))
     assert dev.depends_on(sleep, dev.one(ROLE_POLICY))
     assert dev.depends_on(stage, sleep)
-    assert dev.depends_on(stage, dev.one(GRANT))
+    assert dev.depends_on(stage, dev.named("trust-usage"))
     assert dev.depends_on(dev.one(PIPE), stage)
 
 
@@ -132,7 +134,8 @@ def test_admin_role_owns_only_the_integration_and_grants_usage(dev: Deployment) 
         if resource.type.startswith("snowflake:"):
             uses_admin = resource.provider.startswith(f"{admin_urn}::")
             assert uses_admin == (resource.type in (INTEGRATION, GRANT)), resource.name
-    grant = dev.one(GRANT)
+    assert {g.name for g in dev.all(GRANT)} == {"trust-usage", "events-execute-task"}
+    grant = dev.named("trust-usage")
     assert grant.inputs["accountRoleName"] == "SYSADMIN"
     assert grant.inputs["privileges"] == ["USAGE"]
     assert grant.inputs["onAccountObject"] == {
@@ -188,7 +191,7 @@ def test_pipe_auto_ingests_log_files_only_into_the_raw_table(dev: Deployment) ->
         "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_RAW", "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_STAGE"
     )
     assert sql.CLOUDTRAIL_LOG_PATTERN in pipe.inputs["copyStatement"]
-    assert dev.depends_on(pipe, dev.one(TABLE))
+    assert dev.depends_on(pipe, dev.named("ingest-raw"))
 
 
 def test_stage_reads_the_log_prefix_through_the_integration(dev: Deployment) -> None:
@@ -201,7 +204,7 @@ def test_stage_reads_the_log_prefix_through_the_integration(dev: Deployment) -> 
 
 
 def test_replacements_cascade_so_nothing_is_silently_broken(dev: Deployment) -> None:
-    pipe, stage, grant = dev.one(PIPE), dev.one(STAGE), dev.one(GRANT)
+    pipe, stage, grant = dev.one(PIPE), dev.one(STAGE), dev.named("trust-usage")
     integration = dev.one(INTEGRATION)
     # Two pipes on one queue would load every file twice.
     assert pipe.delete_before_replace
@@ -211,7 +214,7 @@ def test_replacements_cascade_so_nothing_is_silently_broken(dev: Deployment) -> 
 
 
 def test_raw_table_columns(dev: Deployment) -> None:
-    table = dev.one(TABLE)
+    table = dev.named("ingest-raw")
     assert table.inputs["name"] == "CLOUDTRAIL_RAW"
     assert [(c["name"], c["type"]) for c in table.inputs["columns"]] == [
         ("RECORD", "VARIANT"),
@@ -224,26 +227,28 @@ def views(deployment: Deployment) -> dict[str, Registered]:
     return {v.inputs["name"]: v for v in deployment.all(VIEW)}
 
 
-def test_view_is_the_flatten_view_over_the_raw_table(dev: Deployment) -> None:
+def test_view_reads_the_typed_events_table(dev: Deployment) -> None:
     view = views(dev)["CLOUDTRAIL"]
     assert view.inputs["statement"] == sql.cloudtrail_view_statement(
-        "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_RAW"
+        "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_EVENTS"
     )
     assert view.inputs["copyGrants"] is True
-    assert dev.depends_on(view, dev.one(TABLE))
+    assert dev.depends_on(view, dev.named("events-events"))
 
 
 def test_every_detection_is_a_view_over_the_cloudtrail_view(dev: Deployment) -> None:
     deployed = views(dev)
     detections = load_detections()
-    assert set(deployed) == {"CLOUDTRAIL", "FINDINGS"} | {d.view_name for d in detections}
+    assert set(deployed) == {"CLOUDTRAIL", "DETECT_ALL", "FINDINGS_SUMMARY"} | {
+        d.view_name for d in detections
+    }
     for detection in detections:
         view = deployed[detection.view_name]
         assert view.inputs["statement"] == detection.render("CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL")
         assert view.inputs["comment"].startswith(f"CIS {detection.cis['v1.4-v5.0']}: ")
         assert dev.depends_on(view, deployed["CLOUDTRAIL"])
-        assert dev.depends_on(deployed["FINDINGS"], view)
-    assert deployed["FINDINGS"].inputs["statement"] == findings_statement(
+        assert dev.depends_on(deployed["DETECT_ALL"], view)
+    assert deployed["DETECT_ALL"].inputs["statement"] == findings_statement(
         detections, {d.id: f"CLOUDTRAIL_DEV.AUDIT.{d.view_name}" for d in detections}
     )
     assert all(v.provider.split("::")[-2].endswith("snowflake-owner") for v in deployed.values())
@@ -325,6 +330,11 @@ def test_audit_logs_and_loaded_data_survive_destroy(dev: Deployment) -> None:
         SCHEMA,
         TABLE,
     }
+    assert {t.name for t in dev.all(TABLE) if t.retain_on_delete} == {
+        "ingest-raw",
+        "events-events",
+        "findings-table",
+    }
 
 
 def test_lifecycle_rule_is_retained_with_the_bucket(deploy: Deploy) -> None:
@@ -333,7 +343,7 @@ def test_lifecycle_rule_is_retained_with_the_bucket(deploy: Deploy) -> None:
 
 def test_every_resource_belongs_to_a_component(dev: Deployment) -> None:
     components = {r.urn for r in dev.resources if r.type.startswith("cloudtrail-snowflake:")}
-    assert len(components) == 4
+    assert len(components) == 6
     for resource in dev.resources:
         if resource.type.startswith(("aws:", "snowflake:", "random:", "time:")):
             assert resource.parent in components, resource.name
@@ -351,8 +361,11 @@ def test_stack_outputs(dev: Deployment) -> None:
         "pipe": "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_PIPE",
         "notificationChannel": SNOWPIPE_QUEUE,
         "rawTable": "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_RAW",
+        "eventsTable": "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_EVENTS",
         "view": "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL",
-        "findingsView": "CLOUDTRAIL_DEV.AUDIT.FINDINGS",
+        "detectAllView": "CLOUDTRAIL_DEV.AUDIT.DETECT_ALL",
+        "findingsTable": "CLOUDTRAIL_DEV.AUDIT.FINDINGS",
+        "findingsSummaryView": "CLOUDTRAIL_DEV.AUDIT.FINDINGS_SUMMARY",
     }
     assert [name for name, (_, secret) in dev.outputs.items() if secret] == ["externalId"]
 
@@ -418,7 +431,7 @@ def test_existing_database_and_schema_are_not_created(deploy: Deploy) -> None:
         }
     )
     assert deployment.all(DATABASE) == deployment.all(SCHEMA) == []
-    assert deployment.one(TABLE).inputs["database"] == "SECURITY"
+    assert deployment.named("ingest-raw").inputs["database"] == "SECURITY"
     assert (
         "COPY INTO SECURITY.CLOUDTRAIL.CLOUDTRAIL_RAW"
         in deployment.one(PIPE).inputs["copyStatement"]
@@ -429,13 +442,13 @@ def test_schema_in_an_existing_database_waits_for_nothing_else(deploy: Deploy) -
     deployment = deploy({"createDatabase": "false"})
     assert deployment.all(DATABASE) == []
     assert deployment.one(SCHEMA).inputs["database"] == "CLOUDTRAIL_DEV"
-    assert deployment.depends_on(deployment.one(TABLE), deployment.one(SCHEMA))
+    assert deployment.depends_on(deployment.named("ingest-raw"), deployment.one(SCHEMA))
 
 
 def test_schema_and_table_follow_the_database(dev: Deployment) -> None:
     database, schema = dev.one(DATABASE), dev.one(SCHEMA)
     assert dev.depends_on(schema, database)
-    for resource in (dev.one(TABLE), dev.one(FILE_FORMAT), dev.one(STAGE), dev.one(PIPE)):
+    for resource in (dev.named("ingest-raw"), dev.one(FILE_FORMAT), dev.one(STAGE), dev.one(PIPE)):
         assert dev.depends_on(resource, schema), resource.name
 
 
@@ -457,3 +470,98 @@ def test_bad_config_fails_before_any_resource_exists(
     with pytest.raises(ConfigError, match=message):
         deploy(settings)
     assert declared_resources() == []
+
+
+# --- Parse once, detect on a schedule (typed events table, findings task) ---------------------
+
+
+def test_events_task_merges_the_raw_stream_into_the_typed_table(dev: Deployment) -> None:
+    stream, task, table = (
+        dev.named("events-raw-stream"),
+        dev.named("events-task"),
+        dev.named("events-events"),
+    )
+    assert stream.inputs["table"] == "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_RAW"
+    # Snowpipe only appends, and the first run must process the backlog already loaded.
+    assert (stream.inputs["appendOnly"], stream.inputs["showInitialRows"]) == ("true", "true")
+    stream_name = "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_RAW_STREAM"
+    assert task.inputs["sqlStatement"] == sql.events_merge_statement(
+        "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_EVENTS",
+        f"(\n{sql.events_flatten_statement(stream_name)}\n)",
+    )
+    assert task.inputs["started"] is True
+    assert task.inputs["when"] == f"SYSTEM$STREAM_HAS_DATA('{stream_name}')"
+    assert task.inputs["schedule"] == {"minutes": 5}
+    assert task.inputs["warehouse"] == "COMPUTE_WH"
+    assert dev.depends_on(task, stream) and dev.depends_on(task, table)
+    assert dev.depends_on(stream, dev.named("ingest-raw"))
+    assert table.inputs["clusterBies"] == ["EVENTDATE"]
+    assert [c["name"] for c in table.inputs["columns"]] == [n for n, _ in sql.EVENT_COLUMNS]
+    assert dev.named("ingest-raw").inputs["changeTracking"] is True
+
+
+def test_findings_task_runs_every_detection_over_new_events(dev: Deployment) -> None:
+    stream, task = dev.named("findings-events-stream"), dev.named("findings-task")
+    assert stream.inputs["table"] == "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_EVENTS"
+    assert (stream.inputs["appendOnly"], stream.inputs["showInitialRows"]) == ("true", "true")
+    stream_name = "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_EVENTS_STREAM"
+    detections = load_detections()
+    union = findings_statement(detections, {d.id: f"({d.render(stream_name)})" for d in detections})
+    assert task.inputs["sqlStatement"] == sql.findings_merge_statement(
+        "CLOUDTRAIL_DEV.AUDIT.FINDINGS", union, stream_name
+    )
+    assert task.inputs["started"] is True
+    assert task.inputs["schedule"] == {"minutes": 10}
+    assert task.inputs["when"] == f"SYSTEM$STREAM_HAS_DATA('{stream_name}')"
+    assert dev.depends_on(task, stream) and dev.depends_on(task, dev.named("findings-table"))
+    assert dev.depends_on(stream, dev.named("events-events"))
+    summary = views(dev)["FINDINGS_SUMMARY"]
+    assert summary.inputs["statement"] == sql.findings_summary_statement(
+        "CLOUDTRAIL_DEV.AUDIT.FINDINGS"
+    )
+
+
+def test_tasks_are_owned_by_the_owner_role_with_execute_task(dev: Deployment) -> None:
+    grant = dev.named("events-execute-task")
+    assert grant.inputs["accountRoleName"] == "SYSADMIN"
+    assert grant.inputs["privileges"] == ["EXECUTE TASK"]
+    assert grant.inputs["onAccount"] is True
+    owner = next(p for p in dev.all(SNOWFLAKE_PROVIDER) if p.name == "snowflake-owner")
+    for task in dev.all(TASK):
+        assert task.provider.startswith(f"{owner.urn}::")
+        assert dev.depends_on(task, grant)
+
+
+def test_intervals_come_from_the_config(deploy: Deploy) -> None:
+    deployment = deploy({"eventsIntervalMinutes": "1", "findingsIntervalMinutes": "60"})
+    assert deployment.named("events-task").inputs["schedule"] == {"minutes": 1}
+    assert deployment.named("findings-task").inputs["schedule"] == {"minutes": 60}
+
+
+def test_no_execute_task_grant_when_the_admin_role_owns_everything(deploy: Deploy) -> None:
+    deployment = deploy({"snowflakeOwnerRole": "ACCOUNTADMIN"})
+    assert deployment.all(GRANT) == []
+    assert len(deployment.all(TASK)) == 2
+
+
+# --- Notifications of new findings ----------------------------------------------------------
+
+ALERT = "snowflake:index/alert:Alert"
+TOPIC = "aws:sns/topic:Topic"
+EMAIL_INTEGRATION = "snowflake:index/emailNotificationIntegration:EmailNotificationIntegration"
+
+
+def test_no_alert_unless_asked_for(dev: Deployment) -> None:
+    assert dev.all(ALERT) == dev.all(TOPIC) == dev.all(EMAIL_INTEGRATION) == []
+    assert "alert" not in dev.outputs
+
+
+def test_alert_watches_the_findings_table(deploy: Deploy) -> None:
+    deployment = deploy({"alertEmails": "secops@example.com", "alertSns": "true"})
+    alert = deployment.one(ALERT)
+    assert "CLOUDTRAIL_DEV.AUDIT.FINDINGS" in alert.inputs["condition"]
+    assert alert.inputs["enabled"] is True
+    assert deployment.depends_on(alert, deployment.named("findings-table"))
+    assert deployment.one(EMAIL_INTEGRATION).inputs["allowedRecipients"] == ["secops@example.com"]
+    assert deployment.one(TOPIC).inputs["name"] == "cloudtrail-snowflake-dev-findings"
+    assert deployment.outputs["alert"][0] == "CLOUDTRAIL_DEV.AUDIT.FINDINGS_ALERT"

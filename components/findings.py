@@ -1,0 +1,108 @@
+"""Findings: what the detections find, kept in a table that a task fills on a schedule.
+
+A stream on the events table hands each newly landed event to a task, which runs every
+detection over it and MERGEs the results into FINDINGS (sql/findings_merge.sql). Selection is by
+arrival, so an event that lands late is still examined, and exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_snowflake as snowflake
+
+from lib import sql
+from lib.detections import Detection, findings_statement
+
+FINDINGS_TABLE = "FINDINGS"
+EVENTS_STREAM = "CLOUDTRAIL_EVENTS_STREAM"
+FINDINGS_TASK = "FINDINGS_TASK"
+SUMMARY_VIEW = "FINDINGS_SUMMARY"
+
+
+@dataclass
+class FindingsArgs:
+    database: str
+    schema: str
+    events_table: str
+    """Fully qualified name of the typed events table the stream follows."""
+    events: pulumi.Resource
+    detections: list[Detection]
+    warehouse: str
+    interval_minutes: int
+    task_grant: list[pulumi.Resource]
+
+
+class Findings(pulumi.ComponentResource):
+    findings_table: str
+    summary_view: str
+    table: snowflake.Table
+
+    def __init__(
+        self, name: str, args: FindingsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("cloudtrail-snowflake:snowflake:Findings", name, None, opts)
+        self.findings_table = sql.qualified(args.database, args.schema, FINDINGS_TABLE)
+        self.table = snowflake.Table(
+            f"{name}-table",
+            database=args.database,
+            schema=args.schema,
+            name=FINDINGS_TABLE,
+            comment="One row per detection and CloudTrail event, kept by the findings task",
+            columns=[
+                {"name": column, "type": type_} for column, type_ in sql.FINDING_TABLE_COLUMNS
+            ],
+            cluster_bies=["TO_DATE(EVENTTIME)"],
+            # Findings are an audit record: they outlive the stack.
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+        )
+
+        stream = snowflake.StreamOnTable(
+            f"{name}-events-stream",
+            database=args.database,
+            schema=args.schema,
+            name=EVENTS_STREAM,
+            table=args.events_table,
+            # The events task only inserts; the first run examines the events landed so far.
+            append_only="true",
+            show_initial_rows="true",
+            comment="Events landed since the findings task last ran",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.events]),
+        )
+        stream_name = sql.qualified(args.database, args.schema, EVENTS_STREAM)
+        detections = findings_statement(
+            args.detections, {d.id: f"({d.render(stream_name)})" for d in args.detections}
+        )
+        snowflake.Task(
+            f"{name}-task",
+            database=args.database,
+            schema=args.schema,
+            name=FINDINGS_TASK,
+            sql_statement=sql.findings_merge_statement(
+                self.findings_table, detections, stream_name
+            ),
+            warehouse=args.warehouse,
+            schedule={"minutes": args.interval_minutes},
+            when=f"SYSTEM$STREAM_HAS_DATA('{stream_name}')",
+            started=True,
+            comment="Runs every CIS detection over newly landed events into FINDINGS",
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[stream, self.table, *args.task_grant]
+            ),
+        )
+
+        self.summary_view = sql.qualified(args.database, args.schema, SUMMARY_VIEW)
+        snowflake.View(
+            f"{name}-summary",
+            database=args.database,
+            schema=args.schema,
+            name=SUMMARY_VIEW,
+            statement=sql.findings_summary_statement(self.findings_table),
+            comment="Findings per detection and day: count, first and last seen, actors",
+            copy_grants=True,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.table]),
+        )
+        self.register_outputs(
+            {"findings_table": self.findings_table, "summary_view": self.summary_view}
+        )

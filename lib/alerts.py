@@ -1,0 +1,145 @@
+"""Notifications of new findings: the alert's SQL and the SNS publishing role's documents, built
+from plain values.
+
+Components only feed Outputs into these functions (`Output.all(...).apply(fn)`), so every
+statement and document is unit-tested (and linted) on its own.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Sequence
+
+from lib import sql
+from lib.iam import PolicyDocument
+
+ALERT = "FINDINGS_ALERT"
+
+# Snowflake's alert schedule is `<n> MINUTE`; the provider accepts 1 to 1439 minutes.
+MIN_INTERVAL_MINUTES = 1
+MAX_INTERVAL_MINUTES = 1439
+
+# The integration names end up inside string literals of the alert's action, where Snowflake
+# resolves them as unquoted identifiers: they must be plain upper-case names.
+_INTEGRATION_NAME = re.compile(r"^[A-Z_][A-Z0-9_$]{0,254}$")
+
+
+def email_integration_name(integration_prefix: str) -> str:
+    return _checked_name(f"{integration_prefix}_FINDINGS_EMAIL")
+
+
+def sns_integration_name(integration_prefix: str) -> str:
+    return _checked_name(f"{integration_prefix}_FINDINGS_SNS")
+
+
+def topic_name(name_prefix: str) -> str:
+    return f"{name_prefix}-findings"
+
+
+def topic_arn(partition: str, region: str, account_id: str, name: str) -> str:
+    """The topic's ARN, known before the topic exists (like the role's), so the integration, the
+    role's policy and the topic can be declared in one pass."""
+    return f"arn:{partition}:sns:{region}:{account_id}:{name}"
+
+
+def sns_trust_policy(iam_user_arn: str, external_id: str) -> PolicyDocument:
+    """Only the IAM user Snowflake shows for this notification integration, and only with the
+    external ID Snowflake generated for it, may assume the role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "SnowflakeNotificationIntegration",
+                "Effect": "Allow",
+                "Principal": {"AWS": iam_user_arn},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
+            }
+        ],
+    }
+
+
+def sns_publish_policy(topic: str) -> PolicyDocument:
+    """Publish to the findings topic and nothing else: no subscribe, no topic administration.
+
+    No KMS statement: the topic is encrypted with the AWS managed key `alias/aws/sns`, whose key
+    policy already lets every principal of the account use it through SNS. A customer managed key
+    would need `kms:GenerateDataKey*` and `kms:Decrypt` on that key here and in its key policy.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "PublishFindings",
+                "Effect": "Allow",
+                "Action": "sns:Publish",
+                "Resource": topic,
+            }
+        ],
+    }
+
+
+def sql_string(value: str) -> str:
+    """A Snowflake single-quoted string literal (backslash is an escape character there too)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def alert_condition(findings_table: str, interval_minutes: int) -> str:
+    """Counts per detection and severity of the findings that arrived since the last successful
+    run; the alert fires when there is at least one such row."""
+    return sql.load_sql("alert_condition.sql").format(
+        findings_table=findings_table, interval_minutes=_checked_interval(interval_minutes)
+    )
+
+
+def alert_action(
+    findings_table: str,
+    *,
+    email_integration: str | None,
+    recipients: Sequence[str],
+    sns_integration: str | None,
+) -> str:
+    """Reads the counts the condition found and sends them: a one-line summary by email, the same
+    counts as JSON to SNS. One CALL per destination, each with the one message type it takes."""
+    if (email_integration is None) != (not recipients):
+        raise ValueError("an email integration needs recipients, and recipients an integration")
+    if email_integration is None and sns_integration is None:
+        raise ValueError("the alert needs at least one destination (email or SNS)")
+    notifications = []
+    if email_integration is not None:
+        notifications.append(
+            sql.load_sql("alert_action_email.sql").format(
+                email_integration=_checked_name(email_integration),
+                findings_table=findings_table,
+                recipients=", ".join(sql_string(r) for r in recipients),
+            )
+        )
+    if sns_integration is not None:
+        notifications.append(
+            sql.load_sql("alert_action_sns.sql").format(
+                sns_integration=_checked_name(sns_integration)
+            )
+        )
+    return sql.load_sql("alert_action.sql").format(
+        findings_table=findings_table,
+        notifications=textwrap.indent("\n".join(notifications), "    "),
+    )
+
+
+def _checked_name(name: str) -> str:
+    if not _INTEGRATION_NAME.match(name):
+        raise ValueError(
+            f"integration name {name!r} is not a plain upper-case Snowflake identifier "
+            "(letters, digits, _ and $, starting with a letter or _)"
+        )
+    return name
+
+
+def _checked_interval(minutes: int) -> int:
+    if not MIN_INTERVAL_MINUTES <= minutes <= MAX_INTERVAL_MINUTES:
+        raise ValueError(
+            f"alert interval {minutes} minutes is out of range: Snowflake schedules alerts every "
+            f"{MIN_INTERVAL_MINUTES} to {MAX_INTERVAL_MINUTES} minutes"
+        )
+    return minutes

@@ -1,0 +1,415 @@
+"""Notifications of new findings: the SNS role's documents and the alert's SQL as pure functions,
+then the FindingsAlerts component on Pulumi's mocks (trust, wiring, ordering, absences)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_snowflake as snowflake
+import pytest
+import sqlfluff
+from conftest import (
+    ACCOUNT_ID,
+    REGION,
+    SNS_EXTERNAL_ID,
+    SNS_IAM_USER,
+    Deployment,
+    Registered,
+    declared_resources,
+    run_program,
+)
+from iam_lint import lint
+from sqlfluff.api.simple import APIParsingError
+
+from components.findings_alerts import FindingsAlerts, FindingsAlertsArgs
+from lib import alerts, sql
+
+FINDINGS = "CLOUDTRAIL_DEV.AUDIT.FINDINGS"
+TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:cloudtrail-snowflake-dev-findings"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/cloudtrail-snowflake-dev-sns"
+EMAIL_INTEGRATION = "CLOUDTRAIL_DEV_FINDINGS_EMAIL"
+SNS_INTEGRATION = "CLOUDTRAIL_DEV_FINDINGS_SNS"
+EMAILS = ["secops@example.com", "oncall@example.com"]
+
+TOPIC = "aws:sns/topic:Topic"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+EMAIL = "snowflake:index/emailNotificationIntegration:EmailNotificationIntegration"
+NOTIFICATION = "snowflake:index/notificationIntegration:NotificationIntegration"
+GRANT = "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole"
+DATABASE_ROLE_GRANT = "snowflake:index/grantDatabaseRole:GrantDatabaseRole"
+ALERT = "snowflake:index/alert:Alert"
+TABLE = "snowflake:index/table:Table"
+SNOWFLAKE_PROVIDER = "pulumi:providers:snowflake"
+
+
+def parses(statement: str) -> bool:
+    try:
+        sqlfluff.parse(statement, dialect="snowflake")
+    except APIParsingError:
+        return False
+    return True
+
+
+# --- The SNS publishing role's documents -------------------------------------------------------
+
+
+def test_sns_role_trusts_only_the_integrations_user_with_its_external_id() -> None:
+    trust = alerts.sns_trust_policy(SNS_IAM_USER, SNS_EXTERNAL_ID)
+    (only,) = trust["Statement"]
+    assert only["Effect"] == "Allow"
+    assert only["Principal"] == {"AWS": SNS_IAM_USER}
+    assert only["Action"] == "sts:AssumeRole"
+    assert only["Condition"] == {"StringEquals": {"sts:ExternalId": SNS_EXTERNAL_ID}}
+    assert lint(trust, trust_policy=True) == []
+
+
+def test_sns_role_may_only_publish_to_the_findings_topic() -> None:
+    policy = alerts.sns_publish_policy(TOPIC_ARN)
+    (only,) = policy["Statement"]
+    assert only["Effect"] == "Allow"
+    assert only["Action"] == "sns:Publish"
+    assert only["Resource"] == TOPIC_ARN
+    assert "Condition" not in only
+    assert lint(policy) == []
+
+
+def test_topic_arn_is_known_before_the_topic_exists() -> None:
+    name = alerts.topic_name("cloudtrail-snowflake-dev")
+    assert alerts.topic_arn("aws", REGION, ACCOUNT_ID, name) == TOPIC_ARN
+    assert alerts.topic_arn("aws-us-gov", "us-gov-west-1", ACCOUNT_ID, "t") == (
+        f"arn:aws-us-gov:sns:us-gov-west-1:{ACCOUNT_ID}:t"
+    )
+
+
+# --- The alert's SQL ----------------------------------------------------------------------------
+
+
+def test_condition_counts_only_the_findings_since_the_last_successful_run() -> None:
+    condition = alerts.alert_condition(FINDINGS, 15)
+    assert f"FROM {FINDINGS}\n" in condition
+    assert "COUNT(*) AS findings" in condition
+    assert "GROUP BY detection, severity" in condition
+    # Lower bound: the last successful run, or one interval back on the first run (when the
+    # function returns NULL or the epoch).
+    assert (
+        "NULLIF(SNOWFLAKE.ALERT.LAST_SUCCESSFUL_SCHEDULED_TIME(), TO_TIMESTAMP_LTZ(0))" in condition
+    )
+    assert "DATEADD('minute', -15, SNOWFLAKE.ALERT.SCHEDULED_TIME())" in condition
+    # Upper bound: this run's scheduled time, so the next run does not count a row again.
+    assert "first_seen_at <= DATEADD('minute', -5, SNOWFLAKE.ALERT.SCHEDULED_TIME())" in condition
+    assert "first_seen_at > DATEADD(" in condition
+    assert parses(condition)
+
+
+def action(*, email: bool, sns: bool) -> str:
+    return alerts.alert_action(
+        FINDINGS,
+        email_integration=EMAIL_INTEGRATION if email else None,
+        recipients=EMAILS if email else [],
+        sns_integration=SNS_INTEGRATION if sns else None,
+    )
+
+
+def test_action_reports_the_rows_that_made_the_alert_fire() -> None:
+    both = action(email=True, sns=True)
+    assert both.startswith("BEGIN\n") and both.endswith("\nEND")
+    assert both.count("FROM TABLE(RESULT_SCAN(SNOWFLAKE.ALERT.GET_CONDITION_QUERY_UUID()))") == 2
+    assert f"new CloudTrail findings in {FINDINGS}: " in both
+    assert "LISTAGG(detection || ' (' || severity || '): ' || findings, ', ')" in both
+    assert parses(both)
+
+
+def test_email_gets_the_summary_as_plain_text_with_its_recipients() -> None:
+    email_only = action(email=True, sns=False)
+    assert email_only.count("CALL SYSTEM$SEND_SNOWFLAKE_NOTIFICATION(") == 1
+    assert "SNOWFLAKE.NOTIFICATION.TEXT_PLAIN(:summary)" in email_only
+    assert f"'{EMAIL_INTEGRATION}'," in email_only
+    assert "ARRAY_CONSTRUCT('secops@example.com', 'oncall@example.com')" in email_only
+    assert SNS_INTEGRATION not in email_only
+    assert "APPLICATION_JSON" not in email_only
+    assert parses(email_only)
+
+
+def test_sns_gets_the_counts_as_json() -> None:
+    sns_only = action(email=False, sns=True)
+    assert sns_only.count("CALL SYSTEM$SEND_SNOWFLAKE_NOTIFICATION(") == 1
+    assert "SNOWFLAKE.NOTIFICATION.APPLICATION_JSON(:details)" in sns_only
+    assert f"SNOWFLAKE.NOTIFICATION.INTEGRATION('{SNS_INTEGRATION}')" in sns_only
+    assert EMAIL_INTEGRATION not in sns_only
+    assert "TEXT_PLAIN" not in sns_only
+    assert parses(sns_only)
+
+
+def test_recipients_are_quoted_as_sql_strings() -> None:
+    quoted = alerts.alert_action(
+        FINDINGS,
+        email_integration=EMAIL_INTEGRATION,
+        recipients=["o'neil@example.com", "back\\slash@example.com"],
+        sns_integration=None,
+    )
+    assert "ARRAY_CONSTRUCT('o''neil@example.com', 'back\\\\slash@example.com')" in quoted
+    assert parses(quoted)
+
+
+@pytest.mark.parametrize("minutes", [0, -5, 1440])
+def test_interval_outside_what_snowflake_schedules_is_refused(minutes: int) -> None:
+    with pytest.raises(ValueError, match=rf"alert interval {minutes} minutes .* 1 to 1439"):
+        alerts.alert_condition(FINDINGS, minutes)
+
+
+def test_action_needs_a_destination_and_recipients_with_email() -> None:
+    with pytest.raises(ValueError, match="at least one destination"):
+        alerts.alert_action(FINDINGS, email_integration=None, recipients=[], sns_integration=None)
+    with pytest.raises(ValueError, match="needs recipients"):
+        alerts.alert_action(
+            FINDINGS, email_integration=EMAIL_INTEGRATION, recipients=[], sns_integration=None
+        )
+
+
+def test_integration_names_must_be_plain_upper_case_identifiers() -> None:
+    assert alerts.email_integration_name("CLOUDTRAIL_DEV") == EMAIL_INTEGRATION
+    assert alerts.sns_integration_name("CLOUDTRAIL_DEV") == SNS_INTEGRATION
+    with pytest.raises(ValueError, match="'cloudtrail_dev_FINDINGS_SNS' is not a plain upper"):
+        alerts.sns_integration_name("cloudtrail_dev")
+
+
+# The placeholders tests/test_sql_parse.py needs to render these files as deployed.
+PLACEHOLDERS = {
+    "findings_table": FINDINGS,
+    "interval_minutes": "15",
+    "notifications": "",
+    "email_integration": EMAIL_INTEGRATION,
+    "recipients": "'secops@example.com', 'oncall@example.com'",
+    "sns_integration": SNS_INTEGRATION,
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["alert_condition.sql", "alert_action.sql", "alert_action_email.sql", "alert_action_sns.sql"],
+)
+def test_each_alert_sql_file_parses_on_its_own(name: str) -> None:
+    assert parses(sql.load_sql(name).format(**PLACEHOLDERS))
+
+
+# --- The component on Pulumi's mocks ------------------------------------------------------------
+
+
+def alerts_program(**overrides: Any) -> Callable[[], None]:
+    """One FindingsAlerts as the stack would declare it: explicit owner and admin providers, the
+    FINDINGS table it follows, the account's partition, region and ID from the AWS provider."""
+
+    def program() -> None:
+        owner = snowflake.Provider("snowflake-owner", role="SYSADMIN", warehouse="COMPUTE_WH")
+        admin = snowflake.Provider("snowflake-admin", role="ACCOUNTADMIN", warehouse="COMPUTE_WH")
+        findings = snowflake.Table(
+            "findings",
+            database="CLOUDTRAIL_DEV",
+            schema="AUDIT",
+            name="FINDINGS",
+            columns=[{"name": "DETECTION", "type": "VARCHAR"}],
+            opts=pulumi.ResourceOptions(provider=owner),
+        )
+        args: dict[str, Any] = {
+            "database": "CLOUDTRAIL_DEV",
+            "schema": "AUDIT",
+            "findings_table": FINDINGS,
+            "warehouse": "COMPUTE_WH",
+            "interval_minutes": 15,
+            "emails": EMAILS,
+            "sns": True,
+            "name_prefix": "cloudtrail-snowflake-dev",
+            "integration_prefix": "CLOUDTRAIL_DEV",
+            "account_id": aws.get_caller_identity_output().account_id,
+            "partition": aws.get_partition_output().partition,
+            "region": aws.get_region_output().region,
+            "owner_role": "SYSADMIN",
+            "admin_role": "ACCOUNTADMIN",
+            "admin_provider": admin,
+            "findings": findings,
+        }
+        FindingsAlerts(
+            "alerts",
+            FindingsAlertsArgs(**{**args, **overrides}),
+            opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
+        )
+
+    return program
+
+
+@pytest.fixture(scope="module")
+def both() -> Deployment:
+    return deploy_alerts()
+
+
+def deploy_alerts(**overrides: Any) -> Deployment:
+    try:
+        return run_program(program=alerts_program(**overrides))
+    finally:
+        pulumi.runtime.set_all_config({})
+
+
+def provider_of(deployment: Deployment, resource: Registered) -> str:
+    """The name of the explicit Snowflake provider a resource is declared with."""
+    providers = {p.urn: p.name for p in deployment.all(SNOWFLAKE_PROVIDER)}
+    return providers[resource.provider.rsplit("::", 1)[0]]
+
+
+def test_role_trusts_exactly_what_the_notification_integration_shows(both: Deployment) -> None:
+    integration = both.one(NOTIFICATION)
+    trust = both.one(ROLE).policy("assumeRolePolicy")
+    (only,) = trust["Statement"]
+    assert only["Principal"] == {"AWS": integration.outputs["awsSnsIamUserArn"]}
+    assert only["Condition"] == {
+        "StringEquals": {"sts:ExternalId": integration.outputs["awsSnsExternalId"]}
+    }
+    assert (only["Principal"]["AWS"], integration.outputs["awsSnsExternalId"]) == (
+        SNS_IAM_USER,
+        SNS_EXTERNAL_ID,
+    )
+    assert lint(trust, trust_policy=True) == []
+    # The trust can only be written once Snowflake has shown the user and ID.
+    assert both.depends_on(both.one(ROLE), integration)
+
+
+def test_integration_names_the_role_that_is_created_and_the_topic(both: Deployment) -> None:
+    integration = both.one(NOTIFICATION)
+    role = both.one(ROLE)
+    assert integration.inputs["awsSnsRoleArn"] == role.outputs["arn"] == ROLE_ARN
+    assert role.inputs["name"] == "cloudtrail-snowflake-dev-sns"
+    # The cycle is broken by the ARN string: the integration does not wait for the role.
+    assert not both.depends_on(integration, role)
+    assert integration.inputs["awsSnsTopicArn"] == TOPIC_ARN
+    assert both.depends_on(integration, both.one(TOPIC))
+    assert integration.inputs["notificationProvider"] == "AWS_SNS"
+    assert integration.inputs["enabled"] is True
+    assert integration.inputs["name"] == SNS_INTEGRATION
+
+
+def test_topic_is_standard_encrypted_and_named_for_the_stack(both: Deployment) -> None:
+    topic = both.one(TOPIC)
+    assert topic.inputs["name"] == "cloudtrail-snowflake-dev-findings"
+    assert topic.inputs.get("fifoTopic") is False
+    assert topic.inputs["kmsMasterKeyId"] == "alias/aws/sns"
+    # The region the integration's topic ARN names.
+    assert topic.inputs["region"] == REGION
+
+
+def test_role_may_only_publish_to_the_findings_topic(both: Deployment) -> None:
+    (policy,) = both.all(ROLE_POLICY)
+    assert policy.inputs["role"] == both.one(ROLE).inputs["name"]
+    document = policy.policy("policy")
+    (only,) = document["Statement"]
+    assert (only["Effect"], only["Action"], only["Resource"]) == ("Allow", "sns:Publish", TOPIC_ARN)
+    assert lint(document) == []
+
+
+def test_email_integration_allows_exactly_the_configured_recipients(both: Deployment) -> None:
+    email = both.one(EMAIL)
+    assert email.inputs["name"] == EMAIL_INTEGRATION
+    assert email.inputs["enabled"] is True
+    assert email.inputs["allowedRecipients"] == EMAILS
+
+
+def test_admin_provider_owns_integrations_and_grants_owner_provider_the_alert(
+    both: Deployment,
+) -> None:
+    for resource in both.resources:
+        if resource.type in (EMAIL, NOTIFICATION, GRANT, DATABASE_ROLE_GRANT):
+            assert provider_of(both, resource) == "snowflake-admin", resource.name
+    assert provider_of(both, both.one(ALERT)) == "snowflake-owner"
+
+
+def test_owner_role_gets_usage_on_each_integration_again_on_replacement(
+    both: Deployment,
+) -> None:
+    usage = {
+        g.inputs["onAccountObject"]["objectName"]: g
+        for g in both.all(GRANT)
+        if g.inputs["privileges"] == ["USAGE"]
+    }
+    assert set(usage) == {EMAIL_INTEGRATION, SNS_INTEGRATION}
+    for integration in (both.one(EMAIL), both.one(NOTIFICATION)):
+        grant = usage[integration.inputs["name"]]
+        assert grant.inputs["accountRoleName"] == "SYSADMIN"
+        assert grant.inputs["onAccountObject"]["objectType"] == "INTEGRATION"
+        assert grant.replace_with == [integration.urn]
+
+
+def test_owner_role_may_run_alerts_and_read_their_schedule(both: Deployment) -> None:
+    (execute,) = [g for g in both.all(GRANT) if g.inputs["privileges"] == ["EXECUTE ALERT"]]
+    assert execute.inputs["onAccount"] is True
+    assert execute.inputs["accountRoleName"] == "SYSADMIN"
+    viewer = both.one(DATABASE_ROLE_GRANT)
+    assert viewer.inputs["databaseRoleName"] == '"SNOWFLAKE"."ALERT_VIEWER"'
+    assert viewer.inputs["parentRoleName"] == "SYSADMIN"
+
+
+def test_alert_watches_the_findings_table_and_is_resumed(both: Deployment) -> None:
+    alert = both.one(ALERT)
+    assert (alert.inputs["database"], alert.inputs["schema"]) == ("CLOUDTRAIL_DEV", "AUDIT")
+    assert alert.inputs["name"] == "FINDINGS_ALERT"
+    assert alert.inputs["warehouse"] == "COMPUTE_WH"
+    assert alert.inputs["alertSchedule"] == {"interval": 15}
+    # A new alert is suspended: enabled makes the provider resume it.
+    assert alert.inputs["enabled"] is True
+    assert alert.inputs["condition"] == alerts.alert_condition(FINDINGS, 15)
+    assert f"FROM {FINDINGS}\n" in alert.inputs["condition"]
+    assert alert.inputs["action"] == action(email=True, sns=True)
+
+
+def test_alert_follows_the_table_the_grants_and_the_publishing_role(both: Deployment) -> None:
+    alert = both.one(ALERT)
+    assert both.depends_on(alert, both.one(TABLE))
+    for grant in [*both.all(GRANT), both.one(DATABASE_ROLE_GRANT)]:
+        assert both.depends_on(alert, grant), grant.name
+    for integration in (both.one(EMAIL), both.one(NOTIFICATION)):
+        assert both.depends_on(alert, integration)
+    assert both.depends_on(alert, both.one(ROLE_POLICY))
+
+
+def test_email_only_declares_no_sns_resources() -> None:
+    email_only = deploy_alerts(sns=False)
+    for absent in (TOPIC, ROLE, ROLE_POLICY, NOTIFICATION):
+        assert email_only.all(absent) == [], absent
+    assert email_only.one(EMAIL).inputs["allowedRecipients"] == EMAILS
+    assert SNS_INTEGRATION not in email_only.one(ALERT).inputs["action"]
+    usage = [g for g in email_only.all(GRANT) if g.inputs["privileges"] == ["USAGE"]]
+    assert [g.inputs["onAccountObject"]["objectName"] for g in usage] == [EMAIL_INTEGRATION]
+
+
+def test_sns_only_declares_no_email_integration() -> None:
+    sns_only = deploy_alerts(emails=[])
+    assert sns_only.all(EMAIL) == []
+    assert sns_only.one(NOTIFICATION).inputs["name"] == SNS_INTEGRATION
+    assert EMAIL_INTEGRATION not in sns_only.one(ALERT).inputs["action"]
+    usage = [g for g in sns_only.all(GRANT) if g.inputs["privileges"] == ["USAGE"]]
+    assert [g.inputs["onAccountObject"]["objectName"] for g in usage] == [SNS_INTEGRATION]
+
+
+def test_no_account_grant_when_one_role_owns_everything() -> None:
+    one_role = deploy_alerts(owner_role="ACCOUNTADMIN")
+    assert one_role.all(GRANT) == []
+    # The database role is still granted: no role is documented to hold it implicitly.
+    assert one_role.one(DATABASE_ROLE_GRANT).inputs["parentRoleName"] == "ACCOUNTADMIN"
+    assert one_role.one(ALERT).inputs["enabled"] is True
+
+
+def test_bad_interval_fails_before_any_alert_resource_exists() -> None:
+    with pytest.raises(ValueError, match="alert interval 0 minutes is out of range"):
+        deploy_alerts(interval_minutes=0)
+    declared_types = {urn.split("::")[2].split("$")[-1] for urn in declared_resources()}
+    assert declared_types <= {
+        SNOWFLAKE_PROVIDER,
+        TABLE,
+        "cloudtrail-snowflake:snowflake:FindingsAlerts",
+    }
+
+
+def test_no_destination_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least one destination"):
+        deploy_alerts(emails=[], sns=False)
