@@ -25,19 +25,20 @@ _TYPES = {
 }
 
 
-def _single_key(path: exp.Expression | None) -> tuple[str, str] | None:
-    """`column:key` as (column, key), or None for anything deeper or different."""
+def _path(path: exp.Expression | None) -> tuple[str, list[str]] | None:
+    """`column:key` or `column:key:nested...` as (column, keys); None for anything else."""
     if not isinstance(path, exp.JSONExtract) or not isinstance(path.this, exp.Column):
         return None
     steps = path.expression.expressions if isinstance(path.expression, exp.JSONPath) else []
-    if len(steps) != 2 or not isinstance(steps[1], exp.JSONPathKey):
+    keys = steps[1:]
+    if not keys or not all(isinstance(step, exp.JSONPathKey) for step in keys):
         return None
-    return path.this.name, str(steps[1].this)
+    return path.this.name, [str(step.this) for step in keys]
 
 
 def compile_flatten(statement: str) -> str | None:
-    """DuckDB SQL equal to `statement` when it is `SELECT value:f::t AS a, ..., column AS b
-    FROM table, LATERAL FLATTEN(input => column:key)`; None otherwise."""
+    """DuckDB SQL equal to `statement` when it is `SELECT value:f::t AS a, value:f:g::string AS
+    b, ..., column AS c FROM table, LATERAL FLATTEN(input => column:key)`; None otherwise."""
     try:
         tree = sqlglot.parse_one(statement, read="snowflake")
     except sqlglot.errors.ParseError:
@@ -50,11 +51,14 @@ def compile_flatten(statement: str) -> str | None:
     if not isinstance(lateral, exp.Lateral) or not isinstance(lateral.this, exp.Explode):
         return None
     flattened = lateral.this.this
-    array = _single_key(flattened.expression if isinstance(flattened, exp.Kwarg) else None)
-    if array is None or not isinstance(source.this, exp.Table):
+    array = _path(flattened.expression if isinstance(flattened, exp.Kwarg) else None)
+    if array is None or len(array[1]) != 1 or not isinstance(source.this, exp.Table):
         return None
 
     schema: dict[str, str] = {}
+    # Nested fields, by their top-level key: each object is parsed once for all of them.
+    nested: dict[str, list[str]] = {}
+    selected: set[str] = set()
     passed: list[str] = []
     columns = []
     for projection in tree.expressions:
@@ -66,16 +70,37 @@ def compile_flatten(statement: str) -> str | None:
             passed.append(value.name)
             columns.append(f'"{value.name.upper()}" AS {alias}')
             continue
-        field = _single_key(value.this) if isinstance(value, exp.Cast) else None
+        field = _path(value.this) if isinstance(value, exp.Cast) else None
         types = _TYPES.get(value.to.this) if isinstance(value, exp.Cast) else None
-        if field is None or types is None or field[0].lower() != "value" or field[1] in schema:
+        if field is None or types is None or field[0].lower() != "value":
             return None
-        schema[field[1]] = types[0]
-        columns.append(f'CAST(e."{field[1]}" AS {types[1]}) AS {alias}')
+        top, *rest = field[1]
+        if not rest:
+            # Once each; a field also read for nested paths must be kept as JSON.
+            if top in selected or schema.get(top, types[0]) != types[0]:
+                return None
+            selected.add(top)
+            schema[top] = types[0]
+            columns.append(f'CAST(e."{top}" AS {types[1]}) AS {alias}')
+        elif types[0] == "VARCHAR":
+            # Kept as JSON text, then every nested path of it read in one extraction.
+            if schema.setdefault(top, "JSON") != "JSON":
+                return None
+            paths = nested.setdefault(top, [])
+            paths.append("$." + ".".join(rest))
+            columns.append(f'CAST("_{top}"[{len(paths)}] AS {types[1]}) AS {alias}')
+        else:
+            return None
 
     table = source.this.sql(dialect="duckdb")
     # One parse of the whole record, straight to the fields: no intermediate JSON text.
-    structure = json.dumps({array[1]: [schema]}).replace("'", "''")
-    records = f"unnest(from_json({array[0]}, '{structure}').\"{array[1]}\") AS e"
+    structure = json.dumps({array[1][0]: [schema]}).replace("'", "''")
+    records = f"unnest(from_json({array[0]}, '{structure}').\"{array[1][0]}\") AS e"
     kept = "".join(f', "{name.upper()}"' for name in passed)
-    return f"SELECT {', '.join(columns)} FROM (SELECT {records}{kept} FROM {table})"
+    extracted = "".join(
+        f', json_extract_string(e."{top}", {paths!r}) AS "_{top}"' for top, paths in nested.items()
+    )
+    return (
+        f"SELECT {', '.join(columns)} FROM "
+        f"(SELECT *{extracted} FROM (SELECT {records}{kept} FROM {table}))"
+    )

@@ -1,5 +1,6 @@
 -- The events of the raw log files in {source} (the raw table, or the stream on it), one row per
--- event: the columns of Snowflake's CloudTrail quickstart, plus readOnly and where each came from.
+-- event: the columns of Snowflake's CloudTrail quickstart, plus readOnly, the actor's fields and
+-- where each event came from.
 -- A log file is one VARIANT row holding an object with a Records array; LATERAL FLATTEN turns it
 -- into rows. Unlike the quickstart, eventTime is TIMESTAMP_TZ (CloudTrail times are UTC, a
 -- zone-less TIMESTAMP would take the session's zone) and addendum and edgeDeviceDetails stay
@@ -35,6 +36,11 @@ SELECT
     value:tlsDetails::variant AS tlsDetails,
     value:insightDetails::variant AS insightDetails,
     value:readOnly::boolean AS readOnly,
+    value:userIdentity:type::string AS userIdentityType,
+    value:userIdentity:arn::string AS userIdentityArn,
+    value:userIdentity:accountId::string AS userIdentityAccountId,
+    value:userIdentity:principalId::string AS userIdentityPrincipalId,
+    value:userIdentity:invokedBy::string AS userIdentityInvokedBy,
     filename AS sourceFile,
     loaded_at AS loadedAt
 FROM {source}, LATERAL FLATTEN(input => record:Records)

@@ -22,8 +22,8 @@ WHEN NOT MATCHED THEN INSERT (
 ) VALUES (
     s.eventTime, TO_DATE(s.eventTime), s.eventID, s.eventName, s.eventSource, s.awsRegion,
     s.sourceIPAddress, s.userAgent, s.errorCode, s.errorMessage,
-    s.userIdentity:type::string, s.userIdentity:arn::string, s.userIdentity:accountId::string,
-    s.userIdentity:principalId::string, s.userIdentity:invokedBy::string, s.readOnly,
+    s.userIdentityType, s.userIdentityArn, s.userIdentityAccountId, s.userIdentityPrincipalId,
+    s.userIdentityInvokedBy, s.readOnly,
     s.eventType, s.recipientAccountId, s.requestID, s.sharedEventID, s.eventVersion,
     s.apiVersion, s.managementEvent, s.eventCategory, s.vpcEndpointId,
     s.sessionCredentialFromConsole, s.userIdentity, s.requestParameters, s.responseElements,
