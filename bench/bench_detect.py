@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -169,6 +170,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--events-per-file", type=int, default=1000)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each; the median is reported (3)"
+    )
     parser.add_argument("--measure", choices=("runner", "duckdb"), help=argparse.SUPPRESS)
     parser.add_argument("folder", nargs="?", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -180,26 +184,35 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         summary = generate.write(Path(folder), args.events, args.events_per_file, seed=1)
         me = [sys.executable, __file__, "--measure"]
-        baseline_out, _, baseline_rss = child(*me, "duckdb", folder)
-        runner_out, _, runner_rss = child(*me, "runner", folder)
         cli = [sys.executable, "-m", "detect", folder, "--format", "jsonl"]
-        _, cli_wall, cli_rss = child(*cli)
+        runs = [
+            (child(*me, "duckdb", folder), child(*me, "runner", folder), child(*cli))
+            for _ in range(args.repeat)
+        ]
 
+    baseline_out, runner_out = runs[0][0][0], runs[0][1][0]
+    baseline_seconds = statistics.median([json.loads(b[0])["seconds"] for b, _, _ in runs])
+    runner_seconds = statistics.median([json.loads(r[0])["seconds"] for _, r, _ in runs])
+    cli_wall = statistics.median([c[1] for _, _, c in runs])
+    baseline_rss = max(b[2] for b, _, _ in runs)
+    runner_rss = max(r[2] for _, r, _ in runs)
+    cli_rss = max(c[2] for _, _, c in runs)
     baseline, runner = json.loads(baseline_out), json.loads(runner_out)
     assert runner["findings"] == baseline["findings"], "the runner and DuckDB disagree"
     events = summary.events
     print(
-        f"{events} events in {summary.files} files, {len(runner['findings'])} findings (identical)"
+        f"{events} events in {summary.files} files, {len(runner['findings'])} findings "
+        f"(identical); median of {args.repeat} runs, largest peak RSS"
     )
     print(f"{'':34}{'seconds':>9}{'events/s':>11}{'peak RSS MiB':>14}")
     rows = (
-        ("runner (engine, in-process)", runner["seconds"], runner_rss),
+        ("runner (engine, in-process)", runner_seconds, runner_rss),
         ("runner (python -m detect, CLI)", cli_wall, cli_rss),
-        ("plain DuckDB, one pass", baseline["seconds"], baseline_rss),
+        ("plain DuckDB, one pass", baseline_seconds, baseline_rss),
     )
     for label, seconds, rss in rows:
         print(f"{label:34}{seconds:9.2f}{events / seconds:11.0f}{rss:14.0f}")
-    print(f"ratio runner/DuckDB (events/s): {baseline['seconds'] / runner['seconds']:.2f}")
+    print(f"ratio runner/DuckDB (events/s): {baseline_seconds / runner_seconds:.2f}")
     return 0
 
 

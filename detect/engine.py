@@ -1,5 +1,6 @@
 """The embedded Snowflake: fakesnow on DuckDB, holding the same objects as the stack (raw table,
-`cloudtrail` view, one view per detection, the findings view), built from the same SQL files."""
+typed events table, `cloudtrail` view, FINDINGS table) and running the same SQL files: the
+flatten and MERGE of the events task, the detections, the MERGE of the findings task."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ DATABASE = "CLOUDTRAIL_LOCAL"
 SCHEMA = "AUDIT"
 RAW_TABLE = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_RAW")
 EVENTS = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_EVENTS")
-# What the stack's stream and task read: the flattened raw rows.
+# The raw rows flattened: what the stack's events task reads through the stream on the raw table.
 NEW_EVENTS = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_NEW_EVENTS")
 VIEW = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL")
 FINDINGS = sql.qualified(DATABASE, SCHEMA, "FINDINGS")
@@ -58,11 +59,12 @@ class Engine:
         self._cursor.execute(sql.create_table(EVENTS, sql.EVENT_COLUMNS))
         self._cursor.execute(sql.create_table(FINDINGS, sql.FINDING_TABLE_COLUMNS))
         flatten = sql.events_flatten_statement(RAW_TABLE)
-        self._cursor.execute(f"CREATE VIEW {NEW_EVENTS} AS {flatten}")
         faster = compile_flatten(flatten) if accelerate else None
         self.accelerated = faster is not None
-        if faster is not None:
-            self._duck.execute(f"CREATE OR REPLACE VIEW {NEW_EVENTS} AS {faster}")
+        if faster is None:
+            self._cursor.execute(f"CREATE VIEW {NEW_EVENTS} AS {flatten}")
+        else:
+            self._duck.execute(f"CREATE VIEW {NEW_EVENTS} AS {faster}")
         self._cursor.execute(f"CREATE VIEW {VIEW} AS {sql.cloudtrail_view_statement(EVENTS)}")
         # The stack's findings task reads the stream on the events table; here every landed
         # event is new, and the MERGE keeps findings from being inserted twice.
