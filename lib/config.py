@@ -105,7 +105,7 @@ class StackConfig:
     @property
     def snowflake_prefix(self) -> str:
         """Prefix of the Snowflake names that are unique in an account (integrations)."""
-        return f"CLOUDTRAIL_{self.stack_slug.upper().replace('-', '_')}"
+        return _snowflake_prefix(self.stack_slug)
 
     @property
     def integration_name(self) -> str:
@@ -125,6 +125,10 @@ class StackConfig:
 
 def _slug(stack: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", stack.lower()).strip("-")
+
+
+def _snowflake_prefix(slug: str) -> str:
+    return f"CLOUDTRAIL_{slug.upper().replace('-', '_')}"
 
 
 def _parse_bool(key: str, raw: str | None, default: bool) -> bool:
@@ -273,7 +277,7 @@ def parse_config(get: Callable[[str], str | None], stack: str) -> StackConfig:
             f"schedule is at most {_MAX_ALERT_MINUTES} minutes",
         )
 
-    default_database = f"CLOUDTRAIL_{slug.upper().replace('-', '_')}"
+    default_database = _snowflake_prefix(slug)
     return StackConfig(
         stack=stack,
         log_prefix=log_prefix,
