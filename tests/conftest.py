@@ -78,9 +78,6 @@ class Deployment:
         assert len(found) == 1, f"expected one resource named {name}, found {len(found)}"
         return found[0]
 
-    def by_urn(self, urn: str) -> Registered:
-        return next(r for r in self.resources if r.urn == urn)
-
     def depends_on(self, dependent: Registered, dependency: Registered) -> bool:
         """Whether `dependent` waits for `dependency`, directly or through other resources."""
         seen: set[str] = set()
