@@ -115,9 +115,18 @@ def main(
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run_parser = commands.add_parser("run", help="run the detections (the default command)")
-    run_parser.add_argument("paths", nargs="+", metavar="PATH")
-    run_parser.add_argument("--format", choices=report.FORMATS, default="table")
+    run_parser = commands.add_parser(
+        "run",
+        help="run the detections (the default command)",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run_parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="log file, folder or s3://bucket/prefix"
+    )
+    run_parser.add_argument(
+        "--format", choices=report.FORMATS, default="table", help="output format (table)"
+    )
     run_parser.add_argument("--detections", metavar="ID,...", help="only these detections")
     run_parser.add_argument(
         "--summary", action="store_true", help="one line per detection instead of every finding"
