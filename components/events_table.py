@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_snowflake as snowflake
 
+from components.scheduling import ScheduledMerge, stream_and_task
 from lib import sql
+from lib.providers import grant_account_privilege
 
 EVENTS_TABLE = "CLOUDTRAIL_EVENTS"
 RAW_STREAM = "CLOUDTRAIL_RAW_STREAM"
@@ -47,12 +49,11 @@ class EventsTable(pulumi.ComponentResource):
         self.task_grant = []
         if args.owner_role != args.admin_role:
             self.task_grant.append(
-                snowflake.GrantPrivilegesToAccountRole(
+                grant_account_privilege(
                     f"{name}-execute-task",
-                    account_role_name=args.owner_role,
-                    privileges=["EXECUTE TASK"],
-                    on_account=True,
-                    opts=pulumi.ResourceOptions(parent=self, provider=args.admin_provider),
+                    "EXECUTE TASK",
+                    args.owner_role,
+                    pulumi.ResourceOptions(parent=self, provider=args.admin_provider),
                 )
             )
 
@@ -72,34 +73,24 @@ class EventsTable(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
         )
 
-        raw_stream = snowflake.StreamOnTable(
-            f"{name}-raw-stream",
-            database=args.database,
-            schema=args.schema,
-            name=RAW_STREAM,
-            table=args.raw_table,
-            # Snowpipe only inserts; and the first run must see the files already loaded.
-            append_only="true",
-            show_initial_rows="true",
-            comment="Log files loaded since the events task last ran",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.raw]),
-        )
-        stream_name = sql.qualified(args.database, args.schema, RAW_STREAM)
-        new_events = f"(\n{sql.events_flatten_statement(stream_name)}\n)"
-        snowflake.Task(
-            f"{name}-task",
-            database=args.database,
-            schema=args.schema,
-            name=EVENTS_TASK,
-            sql_statement=sql.events_merge_statement(self.events_table, new_events),
-            warehouse=args.warehouse,
-            schedule={"minutes": args.interval_minutes},
-            # No warehouse time when nothing arrived: the check is free.
-            when=f"SYSTEM$STREAM_HAS_DATA('{stream_name}')",
-            started=True,
-            comment="Lands new CloudTrail events in CLOUDTRAIL_EVENTS",
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[raw_stream, self.table, *self.task_grant]
+        stream_and_task(
+            f"{name}-raw",
+            self,
+            ScheduledMerge(
+                database=args.database,
+                schema=args.schema,
+                source_table=args.raw_table,
+                source=args.raw,
+                stream=RAW_STREAM,
+                task=EVENTS_TASK,
+                statement=lambda stream: sql.events_merge_statement(
+                    self.events_table, f"(\n{sql.events_flatten_statement(stream)}\n)"
+                ),
+                warehouse=args.warehouse,
+                interval_minutes=args.interval_minutes,
+                after=[self.table, *self.task_grant],
+                stream_comment="Log files loaded since the events task last ran",
+                task_comment="Lands new CloudTrail events in CLOUDTRAIL_EVENTS",
             ),
         )
         self.register_outputs({"events_table": self.events_table})

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_snowflake as snowflake
 
+from components.scheduling import ScheduledMerge, stream_and_task
 from lib import sql
 from lib.detections import Detection, findings_statement
 
@@ -58,37 +59,29 @@ class Findings(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
         )
 
-        stream = snowflake.StreamOnTable(
-            f"{name}-events-stream",
-            database=args.database,
-            schema=args.schema,
-            name=EVENTS_STREAM,
-            table=args.events_table,
-            # The events task only inserts; the first run examines the events landed so far.
-            append_only="true",
-            show_initial_rows="true",
-            comment="Events landed since the findings task last ran",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.events]),
-        )
-        stream_name = sql.qualified(args.database, args.schema, EVENTS_STREAM)
-        detections = findings_statement(
-            args.detections, {d.id: f"({d.render(stream_name)})" for d in args.detections}
-        )
-        snowflake.Task(
-            f"{name}-task",
-            database=args.database,
-            schema=args.schema,
-            name=FINDINGS_TASK,
-            sql_statement=sql.findings_merge_statement(
-                self.findings_table, detections, stream_name
-            ),
-            warehouse=args.warehouse,
-            schedule={"minutes": args.interval_minutes},
-            when=f"SYSTEM$STREAM_HAS_DATA('{stream_name}')",
-            started=True,
-            comment="Runs every CIS detection over newly landed events into FINDINGS",
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[stream, self.table, *args.task_grant]
+        stream_and_task(
+            f"{name}-events",
+            self,
+            ScheduledMerge(
+                database=args.database,
+                schema=args.schema,
+                source_table=args.events_table,
+                source=args.events,
+                stream=EVENTS_STREAM,
+                task=FINDINGS_TASK,
+                statement=lambda stream: sql.findings_merge_statement(
+                    self.findings_table,
+                    findings_statement(
+                        args.detections,
+                        {d.id: f"({d.render(stream)})" for d in args.detections},
+                    ),
+                    stream,
+                ),
+                warehouse=args.warehouse,
+                interval_minutes=args.interval_minutes,
+                after=[self.table, *args.task_grant],
+                stream_comment="Events landed since the findings task last ran",
+                task_comment="Runs every CIS detection over newly landed events into FINDINGS",
             ),
         )
 

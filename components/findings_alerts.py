@@ -11,6 +11,7 @@ import pulumi_aws as aws
 import pulumi_snowflake as snowflake
 
 from lib import alerts, iam, sql
+from lib.providers import grant_account_privilege, grant_integration_usage
 
 # The AWS managed key: encrypted at rest with no key to manage, and its key policy lets the
 # account's principals use it through SNS, so the publishing role needs no KMS permission (see
@@ -166,29 +167,15 @@ class FindingsAlerts(pulumi.ComponentResource):
         if args.owner_role != args.admin_role:
             for suffix, integration in integrations:
                 ready.append(
-                    snowflake.GrantPrivilegesToAccountRole(
-                        f"{name}-{suffix}-usage",
-                        account_role_name=args.owner_role,
-                        privileges=["USAGE"],
-                        on_account_object={
-                            "object_type": "INTEGRATION",
-                            "object_name": integration.name,
-                        },
-                        # Dropping the integration drops its grants: grant again on replacement.
-                        opts=pulumi.ResourceOptions.merge(
-                            admin, pulumi.ResourceOptions(replace_with=[integration])
-                        ),
+                    grant_integration_usage(
+                        f"{name}-{suffix}-usage", integration, args.owner_role, admin
                     )
                 )
             # Creating and resuming an alert needs this account privilege, which only
             # ACCOUNTADMIN can grant.
             ready.append(
-                snowflake.GrantPrivilegesToAccountRole(
-                    f"{name}-execute-alert",
-                    account_role_name=args.owner_role,
-                    privileges=["EXECUTE ALERT"],
-                    on_account=True,
-                    opts=admin,
+                grant_account_privilege(
+                    f"{name}-execute-alert", "EXECUTE ALERT", args.owner_role, admin
                 )
             )
         # Granted even when the owner is the admin role: Snowflake documents no role that holds

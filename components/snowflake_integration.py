@@ -13,6 +13,7 @@ import pulumi_snowflake as snowflake
 import pulumiverse_time as time
 
 from lib import iam
+from lib.providers import grant_integration_usage
 
 # IAM is eventually consistent: a stage created seconds after the role's trust and policy can
 # fail with "Error assuming AWS_ROLE". Peer tools wait about 10 s; twice that costs little once.
@@ -126,20 +127,9 @@ class SnowflakeIntegration(pulumi.ComponentResource):
 
         # The admin role owns the integration; the role that owns the stage needs USAGE on it.
         if args.owner_role != args.admin_role:
-            usage = snowflake.GrantPrivilegesToAccountRole(
-                f"{name}-usage",
-                account_role_name=args.owner_role,
-                privileges=["USAGE"],
-                on_account_object={
-                    "object_type": "INTEGRATION",
-                    "object_name": integration.name,
-                },
-                # Dropping the integration drops its grants: grant again on every replacement.
-                opts=pulumi.ResourceOptions.merge(
-                    admin, pulumi.ResourceOptions(replace_with=[integration])
-                ),
+            self.ready.append(
+                grant_integration_usage(f"{name}-usage", integration, args.owner_role, admin)
             )
-            self.ready.append(usage)
 
         self.register_outputs(
             {

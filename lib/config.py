@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lib.alerts import MAX_INTERVAL_MINUTES
+
 NAMESPACE = "cloudtrail-snowflake"
 
 # Preview resources of pulumi-snowflake that the stack declares. The provider refuses them unless
@@ -39,9 +41,8 @@ _KMS_KEY_ARN = re.compile(r"^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z
 _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 _SNOWFLAKE_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$")
 _EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
-# Snowflake's longest task schedule: 11520 minutes; an alert's, 1439.
+# Snowflake's longest task schedule (an alert's is alerts.MAX_INTERVAL_MINUTES).
 _MAX_TASK_MINUTES = 11520
-_MAX_ALERT_MINUTES = 1439
 
 # `cloudtrail-snowflake-<stack>-<12-digit account>` must fit S3's 63-character limit.
 _NAME_PREFIX = "cloudtrail-snowflake"
@@ -269,12 +270,12 @@ def parse_config(get: Callable[[str], str | None], stack: str) -> StackConfig:
 
     alert_sns = _parse_bool("alertSns", get("alertSns"), False)
     findings_minutes = _parse_minutes("findingsIntervalMinutes", get("findingsIntervalMinutes"), 10)
-    if (alert_emails or alert_sns) and findings_minutes > _MAX_ALERT_MINUTES:
+    if (alert_emails or alert_sns) and findings_minutes > MAX_INTERVAL_MINUTES:
         raise _invalid(
             "findingsIntervalMinutes",
             str(findings_minutes),
             f"the alert on new findings runs as often as the findings task, and an alert's "
-            f"schedule is at most {_MAX_ALERT_MINUTES} minutes",
+            f"schedule is at most {MAX_INTERVAL_MINUTES} minutes",
         )
 
     default_database = _snowflake_prefix(slug)
@@ -326,8 +327,9 @@ def parse_connection(get: Callable[[str], str | None]) -> SnowflakeConnection:
         value = get(key)
         if value:
             raise ConfigError(
-                f"snowflake:{key} = {value!r} is not used by this program: it runs two providers "
-                f"with different roles. Set {NAMESPACE}:{replacement} instead and remove it with "
+                f"snowflake:{key} = {value!r} is not used by this program: it sets the role and "
+                f"the warehouse of each of its two providers itself. Set "
+                f"{NAMESPACE}:{replacement} instead and remove it with "
                 f"`pulumi config rm snowflake:{key}`."
             )
     settings = {key: value for key in SNOWFLAKE_CONNECTION_KEYS if (value := get(key))}

@@ -1,4 +1,5 @@
-"""The two Snowflake providers: one connection, two roles."""
+"""The two Snowflake providers (one connection, two roles), and the grants the admin role gives
+the owner role."""
 
 from __future__ import annotations
 
@@ -30,4 +31,32 @@ def snowflake_provider(
         private_key=secret["privateKey"],
         private_key_passphrase=secret["privateKeyPassphrase"],
         password=secret["password"],
+    )
+
+
+def grant_integration_usage(
+    name: str,
+    integration: snowflake.StorageIntegrationAws
+    | snowflake.EmailNotificationIntegration
+    | snowflake.NotificationIntegration,
+    role: str,
+    opts: pulumi.ResourceOptions,
+) -> snowflake.GrantPrivilegesToAccountRole:
+    """USAGE on an integration the admin role owns, for the role whose objects use it."""
+    return snowflake.GrantPrivilegesToAccountRole(
+        name,
+        account_role_name=role,
+        privileges=["USAGE"],
+        on_account_object={"object_type": "INTEGRATION", "object_name": integration.name},
+        # Dropping an integration drops its grants: grant again on every replacement.
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(replace_with=[integration])),
+    )
+
+
+def grant_account_privilege(
+    name: str, privilege: str, role: str, opts: pulumi.ResourceOptions
+) -> snowflake.GrantPrivilegesToAccountRole:
+    """An account-level privilege (EXECUTE TASK, EXECUTE ALERT) that only the admin can grant."""
+    return snowflake.GrantPrivilegesToAccountRole(
+        name, account_role_name=role, privileges=[privilege], on_account=True, opts=opts
     )

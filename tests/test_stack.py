@@ -478,7 +478,7 @@ def test_bad_config_fails_before_any_resource_exists(
 def test_events_task_merges_the_raw_stream_into_the_typed_table(dev: Deployment) -> None:
     stream, task, table = (
         dev.named("events-raw-stream"),
-        dev.named("events-task"),
+        dev.named("events-raw-task"),
         dev.named("events-events"),
     )
     assert stream.inputs["table"] == "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_RAW"
@@ -501,7 +501,7 @@ def test_events_task_merges_the_raw_stream_into_the_typed_table(dev: Deployment)
 
 
 def test_findings_task_runs_every_detection_over_new_events(dev: Deployment) -> None:
-    stream, task = dev.named("findings-events-stream"), dev.named("findings-task")
+    stream, task = dev.named("findings-events-stream"), dev.named("findings-events-task")
     assert stream.inputs["table"] == "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_EVENTS"
     assert (stream.inputs["appendOnly"], stream.inputs["showInitialRows"]) == ("true", "true")
     stream_name = "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_EVENTS_STREAM"
@@ -534,8 +534,8 @@ def test_tasks_are_owned_by_the_owner_role_with_execute_task(dev: Deployment) ->
 
 def test_intervals_come_from_the_config(deploy: Deploy) -> None:
     deployment = deploy({"eventsIntervalMinutes": "1", "findingsIntervalMinutes": "60"})
-    assert deployment.named("events-task").inputs["schedule"] == {"minutes": 1}
-    assert deployment.named("findings-task").inputs["schedule"] == {"minutes": 60}
+    assert deployment.named("events-raw-task").inputs["schedule"] == {"minutes": 1}
+    assert deployment.named("findings-events-task").inputs["schedule"] == {"minutes": 60}
 
 
 def test_no_execute_task_grant_when_the_admin_role_owns_everything(deploy: Deploy) -> None:
