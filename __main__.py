@@ -90,8 +90,7 @@ def main() -> None:
     events = EventsTable(
         "events",
         EventsTableArgs(
-            database=cfg.snowflake_database,
-            schema=cfg.snowflake_schema,
+            location=ingest.location,
             raw_table=ingest.raw_table,
             raw=ingest.table,
             warehouse=cfg.snowflake_warehouse,
@@ -107,8 +106,7 @@ def main() -> None:
     view = CloudTrailView(
         "view",
         CloudTrailViewArgs(
-            database=cfg.snowflake_database,
-            schema=cfg.snowflake_schema,
+            location=ingest.location,
             events_table=events.events_table,
             table=events.table,
             detections=detections,
@@ -119,8 +117,7 @@ def main() -> None:
     findings = Findings(
         "findings",
         FindingsArgs(
-            database=cfg.snowflake_database,
-            schema=cfg.snowflake_schema,
+            location=ingest.location,
             events_table=events.events_table,
             events=events.table,
             detections=detections,
@@ -135,8 +132,7 @@ def main() -> None:
         notify = FindingsAlerts(
             "alerts",
             FindingsAlertsArgs(
-                database=cfg.snowflake_database,
-                schema=cfg.snowflake_schema,
+                location=ingest.location,
                 findings_table=findings.findings_table,
                 warehouse=cfg.snowflake_warehouse,
                 interval_minutes=cfg.findings_interval_minutes,

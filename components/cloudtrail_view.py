@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_snowflake as snowflake
 
+from components.location import SnowflakeLocation
 from lib import sql
 from lib.detections import Detection, findings_statement
 
@@ -17,8 +18,7 @@ ALL_VIEW = "DETECT_ALL"
 
 @dataclass
 class CloudTrailViewArgs:
-    database: str
-    schema: str
+    location: SnowflakeLocation
     events_table: str
     """Fully qualified name of the typed events table the view reads."""
     table: pulumi.Resource
@@ -34,48 +34,47 @@ class CloudTrailView(pulumi.ComponentResource):
         self, name: str, args: CloudTrailViewArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("cloudtrail-snowflake:snowflake:CloudTrailView", name, None, opts)
-        self.view_name = sql.qualified(args.database, args.schema, VIEW)
+        location = args.location
+        self.view_name = location.qualified(VIEW)
         events = snowflake.View(
             f"{name}-view",
-            database=args.database,
-            schema=args.schema,
+            database=location.database,
+            schema=location.schema,
             name=VIEW,
             statement=sql.cloudtrail_view_statement(args.events_table),
             comment="One row per CloudTrail event (columns of Snowflake's CloudTrail quickstart)",
             # A changed statement recreates the view; keep the grants analysts were given.
             copy_grants=True,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.table]),
+            opts=location.options(self, [args.table]),
         )
 
         detection_views = []
         qualified_views = {}
         for detection in args.detections:
-            qualified_views[detection.id] = sql.qualified(
-                args.database, args.schema, detection.view_name
-            )
+            qualified_views[detection.id] = location.qualified(detection.view_name)
             cis = detection.cis["v1.4-v5.0"]
             detection_views.append(
                 snowflake.View(
                     f"{name}-{detection.id.replace('_', '-')}",
-                    database=args.database,
-                    schema=args.schema,
+                    database=location.database,
+                    schema=location.schema,
                     name=detection.view_name,
                     statement=detection.render(self.view_name),
                     comment=f"CIS {cis}: {detection.title} ({detection.severity})",
                     copy_grants=True,
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[events]),
+                    opts=location.options(self, [events]),
                 )
             )
 
-        self.all_view_name = sql.qualified(args.database, args.schema, ALL_VIEW)
+        self.all_view_name = location.qualified(ALL_VIEW)
         snowflake.View(
             f"{name}-all",
-            database=args.database,
-            schema=args.schema,
+            database=location.database,
+            schema=location.schema,
             name=ALL_VIEW,
             statement=findings_statement(args.detections, qualified_views),
             comment="Every detection over every event, one row per detection and event",
             copy_grants=True,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=detection_views),
+            opts=location.options(self, detection_views),
         )
         self.register_outputs({"view_name": self.view_name, "all_view_name": self.all_view_name})

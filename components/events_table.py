@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_snowflake as snowflake
 
+from components.location import SnowflakeLocation
 from components.scheduling import ScheduledMerge, stream_and_task
 from lib import sql
 from lib.providers import grant_account_privilege
@@ -23,8 +24,7 @@ EVENTS_TASK = "CLOUDTRAIL_EVENTS_TASK"
 
 @dataclass
 class EventsTableArgs:
-    database: str
-    schema: str
+    location: SnowflakeLocation
     raw_table: str
     """Fully qualified name of the raw table the stream follows."""
     raw: pulumi.Resource
@@ -57,11 +57,12 @@ class EventsTable(pulumi.ComponentResource):
                 )
             )
 
-        self.events_table = sql.qualified(args.database, args.schema, EVENTS_TABLE)
+        location = args.location
+        self.events_table = location.qualified(EVENTS_TABLE)
         self.table = snowflake.Table(
             f"{name}-events",
-            database=args.database,
-            schema=args.schema,
+            database=location.database,
+            schema=location.schema,
             name=EVENTS_TABLE,
             comment="One row per CloudTrail event, typed and deduplicated on eventID",
             columns=[{"name": column, "type": type_} for column, type_ in sql.EVENT_COLUMNS],
@@ -70,15 +71,14 @@ class EventsTable(pulumi.ComponentResource):
             # The findings stream reads it; declared so the provider does not see a change.
             change_tracking=True,
             # Landed events are data: they outlive the stack, like the raw table.
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+            opts=location.options(self, retain_on_delete=True),
         )
 
         stream_and_task(
             f"{name}-raw",
             self,
             ScheduledMerge(
-                database=args.database,
-                schema=args.schema,
+                location=location,
                 source_table=args.raw_table,
                 source=args.raw,
                 stream=RAW_STREAM,

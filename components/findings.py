@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_snowflake as snowflake
 
+from components.location import SnowflakeLocation
 from components.scheduling import ScheduledMerge, stream_and_task
 from lib import sql
 from lib.detections import Detection, findings_statement
@@ -24,8 +25,7 @@ SUMMARY_VIEW = "FINDINGS_SUMMARY"
 
 @dataclass
 class FindingsArgs:
-    database: str
-    schema: str
+    location: SnowflakeLocation
     events_table: str
     """Fully qualified name of the typed events table the stream follows."""
     events: pulumi.Resource
@@ -44,11 +44,12 @@ class Findings(pulumi.ComponentResource):
         self, name: str, args: FindingsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("cloudtrail-snowflake:snowflake:Findings", name, None, opts)
-        self.findings_table = sql.qualified(args.database, args.schema, FINDINGS_TABLE)
+        location = args.location
+        self.findings_table = location.qualified(FINDINGS_TABLE)
         self.table = snowflake.Table(
             f"{name}-table",
-            database=args.database,
-            schema=args.schema,
+            database=location.database,
+            schema=location.schema,
             name=FINDINGS_TABLE,
             comment="One row per detection and CloudTrail event, kept by the findings task",
             columns=[
@@ -56,15 +57,14 @@ class Findings(pulumi.ComponentResource):
             ],
             cluster_bies=["TO_DATE(EVENTTIME)"],
             # Findings are an audit record: they outlive the stack.
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+            opts=location.options(self, retain_on_delete=True),
         )
 
         stream_and_task(
             f"{name}-events",
             self,
             ScheduledMerge(
-                database=args.database,
-                schema=args.schema,
+                location=location,
                 source_table=args.events_table,
                 source=args.events,
                 stream=EVENTS_STREAM,
@@ -85,16 +85,16 @@ class Findings(pulumi.ComponentResource):
             ),
         )
 
-        self.summary_view = sql.qualified(args.database, args.schema, SUMMARY_VIEW)
+        self.summary_view = location.qualified(SUMMARY_VIEW)
         snowflake.View(
             f"{name}-summary",
-            database=args.database,
-            schema=args.schema,
+            database=location.database,
+            schema=location.schema,
             name=SUMMARY_VIEW,
             statement=sql.findings_summary_statement(self.findings_table),
             comment="Findings per detection and day: count, first and last seen, actors",
             copy_grants=True,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.table]),
+            opts=location.options(self, [self.table]),
         )
         self.register_outputs(
             {"findings_table": self.findings_table, "summary_view": self.summary_view}

@@ -10,8 +10,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_snowflake as snowflake
 
-from lib import alerts, iam, sql
-from lib.providers import grant_account_privilege, grant_integration_usage
+from components.location import SnowflakeLocation
+from lib import alerts, iam
+from lib.providers import SHARED_GRANT, grant_account_privilege, grant_integration_usage
 
 # The AWS managed key: encrypted at rest with no key to manage, and its key policy lets the
 # account's principals use it through SNS, so the publishing role needs no KMS permission (see
@@ -28,8 +29,7 @@ Integration = snowflake.EmailNotificationIntegration | snowflake.NotificationInt
 
 @dataclass
 class FindingsAlertsArgs:
-    database: str
-    schema: str
+    location: SnowflakeLocation
     findings_table: str
     """Fully qualified name of the FINDINGS table the alert watches."""
     warehouse: str
@@ -185,15 +185,16 @@ class FindingsAlerts(pulumi.ComponentResource):
                 f"{name}-alert-viewer",
                 database_role_name=ALERT_VIEWER,
                 parent_role_name=args.owner_role,
-                opts=admin,
+                opts=pulumi.ResourceOptions.merge(admin, SHARED_GRANT),
             )
         )
 
-        self.alert_name = sql.qualified(args.database, args.schema, alerts.ALERT)
+        location = args.location
+        self.alert_name = location.qualified(alerts.ALERT)
         snowflake.Alert(
             f"{name}-alert",
-            database=args.database,
-            schema=args.schema,
+            database=location.database,
+            schema=location.schema,
             name=alerts.ALERT,
             warehouse=args.warehouse,
             alert_schedule={"interval": args.interval_minutes},
@@ -203,7 +204,7 @@ class FindingsAlerts(pulumi.ComponentResource):
             enabled=True,
             comment="Notifies of new CloudTrail findings (cloudtrail-snowflake)",
             # The owner provider: the component's default Snowflake provider.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.findings, *ready]),
+            opts=location.options(self, [args.findings, *ready]),
         )
 
         self.register_outputs(

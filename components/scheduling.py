@@ -10,13 +10,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_snowflake as snowflake
 
-from lib import sql
+from components.location import SnowflakeLocation
 
 
 @dataclass
 class ScheduledMerge:
-    database: str
-    schema: str
+    location: SnowflakeLocation
     source_table: str
     """Fully qualified name of the table the stream follows."""
     source: pulumi.Resource
@@ -33,10 +32,11 @@ class ScheduledMerge:
 
 
 def stream_and_task(name: str, parent: pulumi.Resource, merge: ScheduledMerge) -> None:
+    location = merge.location
     stream = snowflake.StreamOnTable(
         f"{name}-stream",
-        database=merge.database,
-        schema=merge.schema,
+        database=location.database,
+        schema=location.schema,
         name=merge.stream,
         table=merge.source_table,
         # Both sources are only inserted into; and the first run must see the rows already
@@ -44,13 +44,13 @@ def stream_and_task(name: str, parent: pulumi.Resource, merge: ScheduledMerge) -
         append_only="true",
         show_initial_rows="true",
         comment=merge.stream_comment,
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[merge.source]),
+        opts=location.options(parent, [merge.source]),
     )
-    stream_name = sql.qualified(merge.database, merge.schema, merge.stream)
+    stream_name = location.qualified(merge.stream)
     snowflake.Task(
         f"{name}-task",
-        database=merge.database,
-        schema=merge.schema,
+        database=location.database,
+        schema=location.schema,
         name=merge.task,
         sql_statement=merge.statement(stream_name),
         warehouse=merge.warehouse,
@@ -59,5 +59,5 @@ def stream_and_task(name: str, parent: pulumi.Resource, merge: ScheduledMerge) -
         when=f"SYSTEM$STREAM_HAS_DATA('{stream_name}')",
         started=True,
         comment=merge.task_comment,
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[stream, *merge.after]),
+        opts=location.options(parent, [stream, *merge.after]),
     )

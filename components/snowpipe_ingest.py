@@ -1,5 +1,5 @@
-"""SnowpipeIngest: database and schema, the raw table, the stage and the auto-ingest pipe that S3
-notifies whenever CloudTrail delivers a log file."""
+"""SnowpipeIngest: the database and schema, the raw table, the stage and the auto-ingest pipe that
+S3 notifies whenever CloudTrail delivers a log file."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_snowflake as snowflake
 
+from components.location import SnowflakeLocation
 from lib import iam, sql
 
 RAW_TABLE = "CLOUDTRAIL_RAW"
@@ -33,6 +34,8 @@ class SnowpipeIngestArgs:
 
 
 class SnowpipeIngest(pulumi.ComponentResource):
+    location: SnowflakeLocation
+    """The database and schema, for every other component's objects."""
     raw_table: str
     pipe_name: str
     notification_channel: pulumi.Output[str]
@@ -60,9 +63,9 @@ class SnowpipeIngest(pulumi.ComponentResource):
                     ),
                 )
             )
-        in_schema = pulumi.ResourceOptions(parent=self, depends_on=list(containers))
+        self.location = location = SnowflakeLocation(args.database, args.schema, tuple(containers))
 
-        self.raw_table = sql.qualified(args.database, args.schema, RAW_TABLE)
+        self.raw_table = location.qualified(RAW_TABLE)
         self.table = snowflake.Table(
             f"{name}-raw",
             database=args.database,
@@ -75,7 +78,7 @@ class SnowpipeIngest(pulumi.ComponentResource):
                 {"name": column, "type": type_, "nullable": False}
                 for column, type_ in sql.RAW_COLUMNS
             ],
-            opts=pulumi.ResourceOptions.merge(in_schema, keep),
+            opts=location.options(self, retain_on_delete=True),
         )
         file_format = snowflake.FileFormatJson(
             f"{name}-json",
@@ -83,7 +86,10 @@ class SnowpipeIngest(pulumi.ComponentResource):
             schema=args.schema,
             name=FILE_FORMAT,
             compression="AUTO",
-            opts=in_schema,
+            # One invalid UTF-8 sequence would otherwise fail the whole file, and Snowpipe skips a
+            # failed file (ON_ERROR = SKIP_FILE): replace it with U+FFFD and keep the events.
+            replace_invalid_characters="true",
+            opts=location.options(self),
         )
         stage = snowflake.StageExternalS3(
             f"{name}-stage",
@@ -94,30 +100,28 @@ class SnowpipeIngest(pulumi.ComponentResource):
                 lambda bucket: iam.s3_location(bucket, args.log_prefix)
             ),
             storage_integration=args.integration.name,
-            file_format={"format_name": sql.qualified(args.database, args.schema, FILE_FORMAT)},
+            file_format={"format_name": location.qualified(FILE_FORMAT)},
             comment="CloudTrail log prefix, read through the storage integration",
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=[*containers, file_format, *args.integration_ready],
+            opts=location.options(
+                self,
+                [file_format, *args.integration_ready],
                 # A stage keeps working only with the integration it was created with.
                 replace_with=[args.integration],
             ),
         )
 
-        self.pipe_name = sql.qualified(args.database, args.schema, PIPE)
+        self.pipe_name = location.qualified(PIPE)
         pipe = snowflake.Pipe(
             f"{name}-pipe",
             database=args.database,
             schema=args.schema,
             name=PIPE,
             auto_ingest=True,
-            copy_statement=sql.copy_statement(
-                self.raw_table, sql.qualified(args.database, args.schema, STAGE)
-            ),
+            copy_statement=sql.copy_statement(self.raw_table, location.qualified(STAGE)),
             comment="Loads each CloudTrail log file S3 announces on the notification channel",
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=[self.table, stage],
+            opts=location.options(
+                self,
+                [self.table, stage],
                 # Two pipes on one bucket queue would load every file twice.
                 delete_before_replace=True,
                 # A recreated stage silently stops the pipe that read it: recreate the pipe too.

@@ -53,10 +53,21 @@ def grant_integration_usage(
     )
 
 
+# An account-level grant to a role is one grant, however many stacks declare it: every stack of
+# the account whose objects the role owns (dev and prod, say) and anything else the role runs
+# relies on it. Destroying one stack must not revoke it from the others, so it is left in place.
+SHARED_GRANT = pulumi.ResourceOptions(retain_on_delete=True)
+
+
 def grant_account_privilege(
     name: str, privilege: str, role: str, opts: pulumi.ResourceOptions
 ) -> snowflake.GrantPrivilegesToAccountRole:
-    """An account-level privilege (EXECUTE TASK, EXECUTE ALERT) that only the admin can grant."""
+    """An account-level privilege (EXECUTE TASK, EXECUTE ALERT) that only the admin can grant.
+    Kept on destroy (`SHARED_GRANT`)."""
     return snowflake.GrantPrivilegesToAccountRole(
-        name, account_role_name=role, privileges=[privilege], on_account=True, opts=opts
+        name,
+        account_role_name=role,
+        privileges=[privilege],
+        on_account=True,
+        opts=pulumi.ResourceOptions.merge(opts, SHARED_GRANT),
     )

@@ -25,6 +25,7 @@ from iam_lint import lint
 from sqlfluff.api.simple import APIParsingError
 
 from components.findings_alerts import FindingsAlerts, FindingsAlertsArgs
+from components.location import SnowflakeLocation
 from lib import alerts, sql
 
 FINDINGS = "CLOUDTRAIL_DEV.AUDIT.FINDINGS"
@@ -215,8 +216,7 @@ def alerts_program(**overrides: Any) -> Callable[[], None]:
             opts=pulumi.ResourceOptions(provider=owner),
         )
         args: dict[str, Any] = {
-            "database": "CLOUDTRAIL_DEV",
-            "schema": "AUDIT",
+            "location": SnowflakeLocation("CLOUDTRAIL_DEV", "AUDIT", ()),
             "findings_table": FINDINGS,
             "warehouse": "COMPUTE_WH",
             "interval_minutes": 15,
@@ -347,6 +347,15 @@ def test_owner_role_may_run_alerts_and_read_their_schedule(both: Deployment) -> 
     viewer = both.one(DATABASE_ROLE_GRANT)
     assert viewer.inputs["databaseRoleName"] == '"SNOWFLAKE"."ALERT_VIEWER"'
     assert viewer.inputs["parentRoleName"] == "SYSADMIN"
+
+
+def test_account_level_grants_are_kept_on_destroy(both: Deployment) -> None:
+    """EXECUTE ALERT and ALERT_VIEWER are shared by every alert the owner role runs, in any stack;
+    USAGE on this stack's integrations goes with them."""
+    for grant in [*both.all(GRANT), both.one(DATABASE_ROLE_GRANT)]:
+        shared = grant.type == DATABASE_ROLE_GRANT or grant.inputs.get("onAccount") is True
+        assert grant.retain_on_delete == shared, grant.name
+    assert sum(g.retain_on_delete for g in both.all(GRANT)) == 1
 
 
 def test_alert_watches_the_findings_table_and_is_resumed(both: Deployment) -> None:

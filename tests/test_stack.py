@@ -329,12 +329,23 @@ def test_audit_logs_and_loaded_data_survive_destroy(dev: Deployment) -> None:
         DATABASE,
         SCHEMA,
         TABLE,
+        GRANT,
     }
     assert {t.name for t in dev.all(TABLE) if t.retain_on_delete} == {
         "ingest-raw",
         "events-events",
         "findings-table",
     }
+
+
+def test_account_level_grants_outlive_the_stack_that_declared_them(dev: Deployment) -> None:
+    """EXECUTE TASK on the account is one grant to the owner role, shared with every other stack
+    (and anything else) the role runs: destroying `dev` must not revoke it from `prod`. The USAGE
+    grant on this stack's own integration goes with the integration."""
+    retained = {g.name for g in dev.all(GRANT) if g.retain_on_delete}
+    assert retained == {"events-execute-task"}
+    assert dev.named("events-execute-task").inputs["onAccount"] is True
+    assert not dev.named("trust-usage").retain_on_delete
 
 
 def test_lifecycle_rule_is_retained_with_the_bucket(deploy: Deploy) -> None:
@@ -443,13 +454,6 @@ def test_schema_in_an_existing_database_waits_for_nothing_else(deploy: Deploy) -
     assert deployment.all(DATABASE) == []
     assert deployment.one(SCHEMA).inputs["database"] == "CLOUDTRAIL_DEV"
     assert deployment.depends_on(deployment.named("ingest-raw"), deployment.one(SCHEMA))
-
-
-def test_schema_and_table_follow_the_database(dev: Deployment) -> None:
-    database, schema = dev.one(DATABASE), dev.one(SCHEMA)
-    assert dev.depends_on(schema, database)
-    for resource in (dev.named("ingest-raw"), dev.one(FILE_FORMAT), dev.one(STAGE), dev.one(PIPE)):
-        assert dev.depends_on(resource, schema), resource.name
 
 
 # --- Bad input: an error before anything is declared ------------------------------------------
