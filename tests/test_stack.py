@@ -201,6 +201,8 @@ def test_stage_reads_the_log_prefix_through_the_integration(dev: Deployment) -> 
     assert stage.inputs["fileFormat"] == {"formatName": "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_JSON"}
     assert dev.depends_on(stage, dev.one(FILE_FORMAT))
     assert dev.one(FILE_FORMAT).inputs["compression"] == "AUTO"
+    # One bad byte must not make Snowpipe skip a whole log file.
+    assert dev.one(FILE_FORMAT).inputs["replaceInvalidCharacters"] == "true"
 
 
 def test_replacements_cascade_so_nothing_is_silently_broken(dev: Deployment) -> None:
