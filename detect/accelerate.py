@@ -15,13 +15,20 @@ import json
 import sqlglot
 from sqlglot import exp
 
-# Snowflake cast -> (how from_json reads the field, the DuckDB type fakesnow gives the column).
+# Snowflake cast of a field -> (how from_json reads the field, the DuckDB type fakesnow gives it).
 _TYPES = {
-    exp.DataType.Type.TIMESTAMPTZ: ("VARCHAR", "TIMESTAMPTZ"),
     exp.DataType.Type.VARCHAR: ("VARCHAR", "VARCHAR"),
     exp.DataType.Type.TEXT: ("VARCHAR", "VARCHAR"),
-    exp.DataType.Type.BOOLEAN: ("VARCHAR", "BOOLEAN"),
     exp.DataType.Type.VARIANT: ("JSON", "JSON"),
+}
+# TRY_CAST of a field's text -> the DuckDB expression of `{}` (the text) that fakesnow runs for it;
+# fakesnow adds Snowflake's 'on' / 'off' to DuckDB's boolean strings.
+_TRY_CASTS = {
+    exp.DataType.Type.TIMESTAMPTZ: "TRY_CAST({} AS TIMESTAMPTZ)",
+    exp.DataType.Type.BOOLEAN: (
+        "CASE WHEN upper({0}) = 'ON' THEN true WHEN upper({0}) = 'OFF' THEN false "
+        "ELSE TRY_CAST({0} AS BOOLEAN) END"
+    ),
 }
 
 
@@ -36,9 +43,51 @@ def _path(path: exp.Expression | None) -> tuple[str, list[str]] | None:
     return path.this.name, [str(step.this) for step in keys]
 
 
+def _field(value: exp.Expression | None) -> tuple[list[str], str, str] | None:
+    """`value:f[:g...]::t` as (keys, how from_json reads the top-level field, DuckDB SQL of the
+    column with `{}` for the field's value); `TRY_CAST(value:f::string AS t)` likewise."""
+    if isinstance(value, exp.TryCast | exp.ToBoolean):
+        text = value.this
+        # sqlglot reads TRY_CAST(... AS BOOLEAN) as a safe TO_BOOLEAN.
+        to = value.to.this if isinstance(value, exp.TryCast) else exp.DataType.Type.BOOLEAN
+        if isinstance(value, exp.ToBoolean) and not value.args.get("safe"):
+            return None
+        try_cast = _TRY_CASTS.get(to)
+        if try_cast is None or not isinstance(text, exp.Cast) or text.to.this not in _TEXT:
+            return None
+        field = _path(text.this)
+        if field is None or field[0].lower() != "value" or len(field[1]) != 1:
+            return None
+        return field[1], "VARCHAR", try_cast
+    if isinstance(value, exp.Cast) and value.to.this in _TYPES:
+        field = _path(value.this)
+        if field is None or field[0].lower() != "value":
+            return None
+        read, duck_type = _TYPES[value.to.this]
+        return field[1], read, f"CAST({{}} AS {duck_type})"
+    return None
+
+
+def _is_whole_value_hash(value: exp.Expression | None) -> bool:
+    """`SHA2(value::string, 256)`: the hash of the whole element's text."""
+    if not isinstance(value, exp.SHA2) or str(value.args.get("length", "256")) != "256":
+        return False
+    text = value.this
+    return (
+        isinstance(text, exp.Cast)
+        and text.to.this in _TEXT
+        and isinstance(text.this, exp.Column)
+        and text.this.name.lower() == "value"
+    )
+
+
+_TEXT = (exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT)
+
+
 def compile_flatten(statement: str) -> str | None:
     """DuckDB SQL equal to `statement` when it is `SELECT value:f::t AS a, value:f:g::string AS
-    b, ..., column AS c FROM table, LATERAL FLATTEN(input => column:key)`; None otherwise."""
+    b, TRY_CAST(value:f::string AS t) AS c, SHA2(value::string, 256) AS d, ..., column AS e
+    FROM table, LATERAL FLATTEN(input => column:key)`; None otherwise."""
     try:
         tree = sqlglot.parse_one(statement, read="snowflake")
     except sqlglot.errors.ParseError:
@@ -58,7 +107,6 @@ def compile_flatten(statement: str) -> str | None:
     schema: dict[str, str] = {}
     # Nested fields, by their top-level key: each object is parsed once for all of them.
     nested: dict[str, list[str]] = {}
-    selected: set[str] = set()
     passed: list[str] = []
     columns = []
     for projection in tree.expressions:
@@ -70,37 +118,43 @@ def compile_flatten(statement: str) -> str | None:
             passed.append(value.name)
             columns.append(f'"{value.name.upper()}" AS {alias}')
             continue
-        field = _path(value.this) if isinstance(value, exp.Cast) else None
-        types = _TYPES.get(value.to.this) if isinstance(value, exp.Cast) else None
-        if field is None or types is None or field[0].lower() != "value":
+        if _is_whole_value_hash(value):
+            # fakesnow reads `value::string` as the element's text (`->> '$'`).
+            columns.append(f"sha256(_raw ->> '$') AS {alias}")
+            continue
+        field = _field(value)
+        if field is None:
             return None
-        top, *rest = field[1]
+        (top, *rest), read, column = field
         if not rest:
-            # Once each; a field also read for nested paths must be kept as JSON.
-            if top in selected or schema.get(top, types[0]) != types[0]:
+            # A field also read for nested paths must be kept as JSON.
+            if schema.setdefault(top, read) != read:
                 return None
-            selected.add(top)
-            schema[top] = types[0]
-            columns.append(f'CAST(e."{top}" AS {types[1]}) AS {alias}')
-        elif types[0] == "VARCHAR":
+            field_sql = f'e."{top}"'
+            columns.append(f"{column.format(field_sql)} AS {alias}")
+        elif read == "VARCHAR":
             # Kept as JSON text, then every nested path of it read in one extraction.
             if schema.setdefault(top, "JSON") != "JSON":
                 return None
             paths = nested.setdefault(top, [])
             paths.append("$." + ".".join(rest))
-            columns.append(f'CAST("_{top}"[{len(paths)}] AS {types[1]}) AS {alias}')
+            path_sql = f'"_{top}"[{len(paths)}]'
+            columns.append(f"{column.format(path_sql)} AS {alias}")
         else:
             return None
 
     table = source.this.sql(dialect="duckdb")
-    # One parse of the whole record, straight to the fields: no intermediate JSON text.
-    structure = json.dumps({array[1][0]: [schema]}).replace("'", "''")
-    records = f"unnest(from_json({array[0]}, '{structure}').\"{array[1][0]}\") AS e"
+    key = array[1][0]
+    # Each element's text once (for the hash), then parsed once, straight to the fields.
+    elements = json.dumps({key: ["JSON"]})
+    structure = json.dumps(schema).replace("'", "''")
     kept = "".join(f', "{name.upper()}"' for name in passed)
     extracted = "".join(
         f', json_extract_string(e."{top}", {paths!r}) AS "_{top}"' for top, paths in nested.items()
     )
     return (
         f"SELECT {', '.join(columns)} FROM "
-        f"(SELECT *{extracted} FROM (SELECT {records}{kept} FROM {table}))"
+        f"(SELECT *{extracted} FROM (SELECT _raw, from_json(_raw, '{structure}') AS e{kept} FROM "
+        f"(SELECT unnest(from_json({array[0]}, '{elements}').\"{key}\") AS _raw{kept} "
+        f"FROM {table})))"
     )

@@ -76,6 +76,7 @@ def run(args: argparse.Namespace, detections: list[Detection], out: TextIO, err:
         unreadable = engine.load(inputs.files, progress.advance)
         findings = engine.findings()
         events = engine.event_count()
+        odd = engine.odd_events()
     progress.finish(f"{len(inputs.files)} files read")
 
     if args.summary:
@@ -87,6 +88,9 @@ def run(args: argparse.Namespace, detections: list[Detection], out: TextIO, err:
         err.write(
             f"detect: cannot read {inputs.names.get(error.path, error.path)}: {error.reason}\n"
         )
+    if odd:
+        counts = ", ".join(f"{count} with {what}" for what, count in sorted(odd.items()))
+        err.write(f"detect: odd events, landed and examined like the others: {counts}\n")
     err.write(
         f"detect: {events} events from {len(inputs.files) - len(unreadable)} files, "
         f"{len(findings)} findings, {len(inputs.skipped)} digest/insight files skipped, "

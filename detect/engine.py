@@ -4,8 +4,10 @@ flatten and MERGE of the events task, the detections, the MERGE of the findings 
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -163,6 +165,27 @@ class Engine:
         self._cursor.execute(statement)
         rows = [tuple(row) for row in self._cursor.fetchall()]
         return [column.name for column in self._cursor.description], rows
+
+    def odd_events(self) -> dict[str, int]:
+        """Landed events that did not arrive as CloudTrail writes them, counted by what was odd
+        (an event may be counted under several): they are landed and examined all the same
+        (events_merge.sql), and this says how many for the user to look at."""
+        self._cursor.execute(
+            f"SELECT untyped, eventTime IS NULL, STARTSWITH(eventID, '{sql.SURROGATE_ID_PREFIX}') "
+            f"FROM {EVENTS} WHERE untyped IS NOT NULL OR eventTime IS NULL "
+            f"OR STARTSWITH(eventID, '{sql.SURROGATE_ID_PREFIX}')"
+        )
+        # fakesnow upper-cases the keys OBJECT_CONSTRUCT builds inside a MERGE; Snowflake does not.
+        fields = {name.upper(): name for name in sql.typed_fields()}
+        odd: Counter[str] = Counter()
+        for untyped, without_time, without_id in self._cursor.fetchall():
+            unreadable = [fields[key.upper()] for key in json.loads(untyped or "{}")]
+            odd.update(f"an unreadable {field}" for field in unreadable)
+            if without_time and "eventTime" not in unreadable:
+                odd["no eventTime"] += 1
+            if without_id:
+                odd["no eventID"] += 1
+        return dict(odd)
 
     def event_count(self) -> int:
         """Events loaded, duplicates included."""

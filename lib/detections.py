@@ -22,6 +22,7 @@ DETECTIONS_DIR = SQL_DIR / "detections"
 FINDING_COLUMNS = (
     "eventTime",
     "eventID",
+    "eventHash",
     "eventName",
     "eventSource",
     "userIdentityType",
@@ -96,8 +97,9 @@ def load_detections(directory: Path = DETECTIONS_DIR) -> list[Detection]:
 
 def findings_statement(detections: list[Detection], view_of: dict[str, str]) -> str:
     """One SELECT over every detection's view (`view_of`: id -> fully qualified name), with the
-    detection's id and severity, each event reported once per detection: CloudTrail may deliver
-    an event twice, and a backfill may load a file again."""
+    detection's id and severity, each event (by its identity, eventHash) reported once per
+    detection however the detection's SQL is written: the findings MERGE inserts every row it
+    does not match, so two rows for one event would land as two findings."""
     columns = ", ".join(FINDING_COLUMNS)
     branches = "\nUNION ALL\n".join(
         f"SELECT '{d.id}' AS detection, '{d.severity}' AS severity, {columns} FROM {view_of[d.id]}"
@@ -106,5 +108,5 @@ def findings_statement(detections: list[Detection], view_of: dict[str, str]) -> 
     return (
         f"SELECT detection, severity, {columns}\n"
         f"FROM (\n{branches}\n)\n"
-        "QUALIFY ROW_NUMBER() OVER (PARTITION BY detection, eventID ORDER BY eventTime) = 1"
+        "QUALIFY ROW_NUMBER() OVER (PARTITION BY detection, eventHash ORDER BY eventTime) = 1"
     )

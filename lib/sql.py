@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
@@ -11,7 +12,8 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 RAW_COLUMNS = (("RECORD", "VARIANT"), ("FILENAME", "VARCHAR"), ("LOADED_AT", "TIMESTAMP_LTZ"))
 
 # The typed events table, filled by events_merge.sql (whose INSERT lists these columns in this
-# order): the scalar fields typed, the actor broken out, the nested parts kept as VARIANT.
+# order): the scalar fields typed, the actor broken out, the nested parts kept as VARIANT. New
+# columns go at the end: the provider adds them to a deployed table in place.
 EVENT_COLUMNS = (
     ("EVENTTIME", "TIMESTAMP_TZ"),
     ("EVENTDATE", "DATE"),
@@ -51,7 +53,14 @@ EVENT_COLUMNS = (
     ("INSIGHTDETAILS", "VARIANT"),
     ("SOURCEFILE", "VARCHAR"),
     ("LOADEDAT", "TIMESTAMP_LTZ"),
+    # SHA-256 of the event's JSON: its identity (identical copies are one event).
+    ("EVENTHASH", "VARCHAR"),
+    # The delivered text of each typed field that could not be typed, by field; NULL if none.
+    ("UNTYPED", "VARIANT"),
 )
+
+# The eventID given to an event delivered without one: this prefix, then the event's hash.
+SURROGATE_ID_PREFIX = "surrogate:"
 
 # What the findings task persists: one row per detection and event (findings_merge.sql).
 FINDING_TABLE_COLUMNS = (
@@ -69,6 +78,7 @@ FINDING_TABLE_COLUMNS = (
     ("ERRORCODE", "VARCHAR"),
     ("FIRST_SEEN_AT", "TIMESTAMP_LTZ"),
     ("EVENT", "VARIANT"),
+    ("EVENTHASH", "VARCHAR"),
 )
 
 # The object keys CloudTrail gives its log files, single-account and organization layouts:
@@ -107,9 +117,17 @@ def events_flatten_statement(source: str) -> str:
     return load_sql("events_flatten.sql").format(source=source)
 
 
+def typed_fields() -> tuple[str, ...]:
+    """The fields the flatten converts with TRY_CAST: the ones whose delivered value may not be
+    typable, and that events_merge.sql then records in UNTYPED."""
+    return tuple(re.findall(r"TRY_CAST\(value:(\w+)::string", load_sql("events_flatten.sql")))
+
+
 def events_merge_statement(events: str, new_events: str) -> str:
     """Lands `new_events` (a table, view or parenthesised SELECT) in `events`, once each."""
-    return load_sql("events_merge.sql").format(events=events, new_events=new_events)
+    return load_sql("events_merge.sql").format(
+        events=events, new_events=new_events, surrogate_prefix=SURROGATE_ID_PREFIX
+    )
 
 
 def cloudtrail_view_statement(events: str) -> str:

@@ -1,6 +1,7 @@
 -- The `cloudtrail` view: one row per event with the columns of Snowflake's CloudTrail quickstart,
 -- read from the typed, deduplicated events table ({events}), so that queries and detections on
--- it no longer parse the raw log files.
+-- it no longer parse the raw log files; then the event's identity (eventHash) and what of it
+-- could not be typed (untyped).
 SELECT
     eventTime,
     eventVersion,
@@ -30,5 +31,7 @@ SELECT
     sessionCredentialFromConsole,
     edgeDeviceDetails,
     tlsDetails,
-    insightDetails
+    insightDetails,
+    eventHash,
+    untyped
 FROM {events}

@@ -1,12 +1,20 @@
 -- The events of the raw log files in {source} (the raw table, or the stream on it), one row per
--- event: the columns of Snowflake's CloudTrail quickstart, plus readOnly, the actor's fields and
--- where each event came from.
+-- event: the columns of Snowflake's CloudTrail quickstart, plus readOnly, the actor's fields,
+-- where each event came from, and its identity.
 -- A log file is one VARIANT row holding an object with a Records array; LATERAL FLATTEN turns it
 -- into rows. Unlike the quickstart, eventTime is TIMESTAMP_TZ (CloudTrail times are UTC, a
--- zone-less TIMESTAMP would take the session's zone) and addendum and edgeDeviceDetails stay
--- VARIANT: they are objects, and casting an object to a string fails.
+-- zone-less TIMESTAMP would take the session's zone), and the nested parts (userIdentity,
+-- requestParameters, addendum, ...) stay VARIANT, to be queried by path.
+-- No value can fail this SELECT: one failed cast would fail the events task's whole MERGE, the
+-- stream would not advance, and every later run would fail on the same event until Snowflake
+-- suspends the task. So the two typed fields go through TRY_CAST, which returns NULL instead of
+-- failing (it takes a string: https://docs.snowflake.com/sql-reference/functions/try_cast), and
+-- their delivered text is kept beside them (raw*) for events_merge.sql to record what could not
+-- be typed. `::string` never fails: of an object or array it is the JSON text.
+-- eventHash identifies the event by its whole content: CloudTrail's duplicates are identical
+-- copies, and an event without an eventID still has one. It is NULL only for a null record.
 SELECT
-    value:eventTime::timestamp_tz AS eventTime,
+    TRY_CAST(value:eventTime::string AS TIMESTAMP_TZ) AS eventTime,
     value:eventVersion::string AS eventVersion,
     value:userIdentity::variant AS userIdentity,
     value:eventSource::string AS eventSource,
@@ -35,12 +43,15 @@ SELECT
     value:edgeDeviceDetails::variant AS edgeDeviceDetails,
     value:tlsDetails::variant AS tlsDetails,
     value:insightDetails::variant AS insightDetails,
-    value:readOnly::boolean AS readOnly,
+    TRY_CAST(value:readOnly::string AS BOOLEAN) AS readOnly,
     value:userIdentity:type::string AS userIdentityType,
     value:userIdentity:arn::string AS userIdentityArn,
     value:userIdentity:accountId::string AS userIdentityAccountId,
     value:userIdentity:principalId::string AS userIdentityPrincipalId,
     value:userIdentity:invokedBy::string AS userIdentityInvokedBy,
     filename AS sourceFile,
-    loaded_at AS loadedAt
+    loaded_at AS loadedAt,
+    SHA2(value::string, 256) AS eventHash,
+    value:eventTime::string AS rawEventTime,
+    value:readOnly::string AS rawReadOnly
 FROM {source}, LATERAL FLATTEN(input => record:Records)

@@ -1,16 +1,36 @@
--- Lands new events in the typed table {events}, each eventID once. {new_events} is the rows of
+-- Lands new events in the typed table {events}, each event once. {new_events} is the rows of
 -- events_flatten.sql over what arrived since the last run (the stream on the raw table).
--- CloudTrail may deliver an event twice, in one batch or days apart, and a backfill may load a
--- file again: QUALIFY keeps one copy per batch, the MERGE skips events already landed. A copy
--- has the same eventTime, so matching on the date as well lets Snowflake prune by the
--- clustering key instead of scanning the whole table.
+-- Identity is the whole content (eventHash): CloudTrail's duplicates are identical copies, so two
+-- records are one event only when they are identical; the same eventID with other content is a
+-- second event. Copies may come in one batch or days apart (a backfill may load a file again):
+-- QUALIFY keeps one copy per batch, the MERGE skips events already landed. A copy has the same
+-- eventTime, so matching on the date as well lets Snowflake prune by the clustering key;
+-- EQUAL_NULL, because an event whose time could not be read has no date, and `=` never matches
+-- NULL (every reload would land it again).
+-- A null record has no content and no hash: it is not an event. An event without an eventID
+-- (missing, null or "") gets one derived from its content, the same in every delivery: a prefix
+-- that no CloudTrail eventID has, then the hash. UNTYPED holds, for each typed field whose
+-- delivered value could not be converted, that value as text (OBJECT_CONSTRUCT leaves out the
+-- fields whose value is NULL); it is NULL when everything was typed.
 MERGE INTO {events} AS t
 USING (
-    SELECT *
+    SELECT
+        * REPLACE (COALESCE(NULLIF(eventID, ''), '{surrogate_prefix}' || eventHash) AS eventID),
+        TO_DATE(eventTime) AS eventDate,
+        IFF(
+            (eventTime IS NULL AND rawEventTime IS NOT NULL)
+            OR (readOnly IS NULL AND rawReadOnly IS NOT NULL),
+            OBJECT_CONSTRUCT(
+                'eventTime', IFF(eventTime IS NULL, rawEventTime, NULL),
+                'readOnly', IFF(readOnly IS NULL, rawReadOnly, NULL)
+            ),
+            NULL
+        ) AS untyped
     FROM {new_events}
-    QUALIFY ROW_NUMBER() OVER (PARTITION BY eventID ORDER BY loadedAt, sourceFile) = 1
+    WHERE eventHash IS NOT NULL
+    QUALIFY ROW_NUMBER() OVER (PARTITION BY eventHash ORDER BY loadedAt, sourceFile) = 1
 ) AS s
-    ON t.eventDate = TO_DATE(s.eventTime) AND t.eventID = s.eventID
+    ON t.eventHash = s.eventHash AND EQUAL_NULL(t.eventDate, s.eventDate)
 WHEN NOT MATCHED THEN INSERT (
     eventTime, eventDate, eventID, eventName, eventSource, awsRegion, sourceIPAddress, userAgent,
     errorCode, errorMessage, userIdentityType, userIdentityArn, userIdentityAccountId,
@@ -18,9 +38,9 @@ WHEN NOT MATCHED THEN INSERT (
     requestID, sharedEventID, eventVersion, apiVersion, managementEvent, eventCategory,
     vpcEndpointId, sessionCredentialFromConsole, userIdentity, requestParameters,
     responseElements, additionalEventData, resources, serviceEventDetails, addendum,
-    edgeDeviceDetails, tlsDetails, insightDetails, sourceFile, loadedAt
+    edgeDeviceDetails, tlsDetails, insightDetails, sourceFile, loadedAt, eventHash, untyped
 ) VALUES (
-    s.eventTime, TO_DATE(s.eventTime), s.eventID, s.eventName, s.eventSource, s.awsRegion,
+    s.eventTime, s.eventDate, s.eventID, s.eventName, s.eventSource, s.awsRegion,
     s.sourceIPAddress, s.userAgent, s.errorCode, s.errorMessage,
     s.userIdentityType, s.userIdentityArn, s.userIdentityAccountId, s.userIdentityPrincipalId,
     s.userIdentityInvokedBy, s.readOnly,
@@ -28,5 +48,5 @@ WHEN NOT MATCHED THEN INSERT (
     s.apiVersion, s.managementEvent, s.eventCategory, s.vpcEndpointId,
     s.sessionCredentialFromConsole, s.userIdentity, s.requestParameters, s.responseElements,
     s.additionalEventData, s.resources, s.serviceEventDetails, s.addendum, s.edgeDeviceDetails,
-    s.tlsDetails, s.insightDetails, s.sourceFile, s.loadedAt
+    s.tlsDetails, s.insightDetails, s.sourceFile, s.loadedAt, s.eventHash, s.untyped
 )

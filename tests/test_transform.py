@@ -19,7 +19,7 @@ from lib.detections import load_detections
 DETECTIONS = load_detections()
 
 
-def log_file(path: Path, events: list[dict[str, Any]]) -> str:
+def log_file(path: Path, events: list[Any]) -> str:
     with gzip.open(path, "wt") as out:
         json.dump({"Records": events}, out)
     return str(path)
@@ -150,3 +150,132 @@ def test_summary_counts_per_detection_and_day(tmp_path: Path) -> None:
     assert root_rows[0]["ACTORS"] == 1
     assert root_rows[0]["FIRSTEVENTTIME"].hour == 1
     assert root_rows[0]["LASTEVENTTIME"].hour == 5
+
+
+# --- Odd events: nothing stalls the landing, nothing is lost -----------------------------------
+
+ROOT = next(d for d in DETECTIONS if d.id == "cis_root_usage")
+ROOT_SIGN_IN = next(case.event for case in ROOT.tests if case.match)
+
+
+def root_sign_in(**fields: Any) -> dict[str, Any]:
+    """A root sign-in (which cis_root_usage finds) with some fields replaced; None removes one."""
+    event = {**ROOT_SIGN_IN, **fields}
+    return {key: value for key, value in event.items() if value is not None}
+
+
+ODD_SIGN_INS = {
+    "time-redacted": root_sign_in(eventID="odd-time-1", eventTime="redacted"),
+    "time-object": root_sign_in(eventID="odd-time-2", eventTime={"seconds": 1764235800}),
+    "time-missing": root_sign_in(eventID="odd-time-3", eventTime=None),
+    "read-only-2": root_sign_in(eventID="odd-read-only-1", readOnly=2),
+    "read-only-maybe": root_sign_in(eventID="odd-read-only-2", readOnly="maybe"),
+    "id-missing": root_sign_in(eventID=None, sourceIPAddress="192.0.2.1"),
+    "id-empty": root_sign_in(eventID="", sourceIPAddress="192.0.2.2"),
+    "both": root_sign_in(eventID=None, eventTime="garbled", readOnly="2"),
+}
+
+
+@pytest.mark.parametrize("accelerate", [True, False], ids=["runner-plan", "fakesnow-plan"])
+def test_odd_values_never_fail_the_landing_and_every_event_is_examined(
+    tmp_path: Path, accelerate: bool
+) -> None:
+    """A failed cast would fail the whole MERGE on every run (the stream does not advance) until
+    Snowflake suspends the task. Every odd event lands once, keeps what could not be typed, and
+    is still examined: a root sign-in with a garbled time is still a root sign-in."""
+    engine = Engine(DETECTIONS, accelerate=accelerate)
+    # JSON null is no event; a record that is not an object lands (with nothing to examine).
+    files = [log_file(tmp_path / "odd.json.gz", [*ODD_SIGN_INS.values(), "not an event"])]
+    assert engine.load(files) == []
+    engine.land()
+    columns, rows = engine.query(
+        f"SELECT eventID, eventTime, readOnly, untyped, sourceIPAddress FROM {EVENTS}"
+    )
+    landed = [dict(zip(columns, row, strict=True)) for row in rows]
+    assert len(landed) == len(ODD_SIGN_INS) + 1
+
+    def one(event_id: str) -> dict[str, Any]:
+        (row,) = [r for r in landed if r["EVENTID"] == event_id]
+        return row
+
+    def untyped(row: dict[str, Any]) -> dict[str, str]:
+        # fakesnow upper-cases OBJECT_CONSTRUCT's keys inside a MERGE (Snowflake keeps them).
+        return {key.lower(): value for key, value in json.loads(row["UNTYPED"] or "{}").items()}
+
+    assert untyped(one("odd-time-1")) == {"eventtime": "redacted"}
+    assert one("odd-time-1")["EVENTTIME"] is None
+    assert json.loads(untyped(one("odd-time-2"))["eventtime"]) == {"seconds": 1764235800}
+    # Missing is not untyped: nothing was delivered to keep.
+    assert one("odd-time-3")["EVENTTIME"] is None and one("odd-time-3")["UNTYPED"] is None
+    assert untyped(one("odd-read-only-1")) == {"readonly": "2"}
+    assert one("odd-read-only-1")["READONLY"] is None
+    assert one("odd-read-only-1")["EVENTTIME"] is not None
+    assert untyped(one("odd-read-only-2")) == {"readonly": "maybe"}
+    # A sound event has nothing untyped.
+    assert all(r["UNTYPED"] is None for r in landed if r["EVENTID"] == ROOT_SIGN_IN["eventID"])
+
+    surrogates = [r for r in landed if r["EVENTID"].startswith(sql.SURROGATE_ID_PREFIX)]
+    assert len(surrogates) == 4
+    assert {r["SOURCEIPADDRESS"] for r in surrogates} >= {"192.0.2.1", "192.0.2.2"}
+    (both,) = [r for r in surrogates if r["UNTYPED"] and "eventtime" in untyped(r)]
+    assert untyped(both) == {"eventtime": "garbled", "readonly": "2"}
+
+    found = {f["eventID"] for f in engine.findings() if f["detection"] == "cis_root_usage"}
+    assert found == {r["EVENTID"] for r in landed if r["SOURCEIPADDRESS"]}
+    assert engine.odd_events() == {
+        "an unreadable eventTime": 3,
+        "no eventTime": 2,
+        "an unreadable readOnly": 3,
+        "no eventID": 4,
+    }
+
+
+@pytest.mark.parametrize("accelerate", [True, False], ids=["runner-plan", "fakesnow-plan"])
+def test_odd_events_are_landed_once_however_often_they_are_delivered(
+    tmp_path: Path, accelerate: bool
+) -> None:
+    """Dedup holds for events without a time (no date to match on) and without an eventID (the
+    surrogate is derived from the content, so a copy gets the same one)."""
+    engine = Engine(DETECTIONS, accelerate=accelerate)
+    odd = list(ODD_SIGN_INS.values())
+    engine.load([log_file(tmp_path / "first.json.gz", odd)])
+    engine.land()
+    _, first = engine.query(f"SELECT eventID, eventHash FROM {EVENTS} ORDER BY eventHash")
+    # The same file loaded again (a backfill), and a second delivery of every event in a later
+    # file, copies within it included.
+    engine.load([log_file(tmp_path / "first.json.gz", odd)])
+    engine.load([log_file(tmp_path / "again.json.gz", odd + odd)])
+    engine.land()
+    engine.land()
+    _, again = engine.query(f"SELECT eventID, eventHash FROM {EVENTS} ORDER BY eventHash")
+    assert again == first
+    assert len(first) == len(odd)
+
+
+def test_the_same_event_id_with_other_content_is_a_second_event(tmp_path: Path) -> None:
+    """Two records are one event only when they are identical."""
+    original = root_sign_in(eventID="shared-id")
+    other = root_sign_in(eventID="shared-id", sourceIPAddress="198.51.100.7")
+    engine = Engine(DETECTIONS)
+    engine.load([log_file(tmp_path / "a.json.gz", [original, other, original])])
+    engine.land()
+    engine.persist_findings()
+    _, rows = engine.query(f"SELECT sourceIPAddress, eventHash FROM {EVENTS}")
+    assert sorted(row[0] for row in rows) == ["192.0.2.44", "198.51.100.7"]
+    assert len({row[1] for row in rows}) == 2
+    # Each is a finding of its own.
+    root_findings = [f for f in engine.persisted_findings() if f["detection"] == "cis_root_usage"]
+    assert sorted(f["sourceIPAddress"] for f in root_findings) == ["192.0.2.44", "198.51.100.7"]
+
+
+def test_a_different_event_on_the_same_day_lands_in_a_later_run(tmp_path: Path) -> None:
+    """The MERGE must match on the event's identity, not merely on its day."""
+    engine = Engine(DETECTIONS)
+    engine.load([log_file(tmp_path / "run1.json.gz", [root_sign_in(eventID="morning")])])
+    engine.land()
+    later = root_sign_in(eventID="evening", eventTime="2026-11-27T21:15:00Z")
+    engine.load([log_file(tmp_path / "run2.json.gz", [later])])
+    engine.land()
+    _, rows = engine.query(f"SELECT eventID, eventDate FROM {EVENTS} ORDER BY eventTime")
+    assert [row[0] for row in rows] == ["morning", "evening"]
+    assert rows[0][1] == rows[1][1]

@@ -7,6 +7,7 @@
 SELECT
     eventTime,
     eventID,
+    eventHash,
     eventName,
     eventSource,
     userIdentity:type::string AS userIdentityType,

@@ -8,6 +8,7 @@
 SELECT
     eventTime,
     eventID,
+    eventHash,
     eventName,
     eventSource,
     userIdentity:type::string AS userIdentityType,

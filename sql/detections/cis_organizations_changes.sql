@@ -16,6 +16,7 @@
 SELECT
     eventTime,
     eventID,
+    eventHash,
     eventName,
     eventSource,
     userIdentity:type::string AS userIdentityType,

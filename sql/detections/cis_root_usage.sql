@@ -9,6 +9,7 @@
 SELECT
     eventTime,
     eventID,
+    eventHash,
     eventName,
     eventSource,
     userIdentity:type::string AS userIdentityType,

@@ -12,6 +12,7 @@
 SELECT
     eventTime,
     eventID,
+    eventHash,
     eventName,
     eventSource,
     userIdentity:type::string AS userIdentityType,
