@@ -12,6 +12,8 @@
 -- that no CloudTrail eventID has, then the hash. UNTYPED holds, for each typed field whose
 -- delivered value could not be converted, that value as text (OBJECT_CONSTRUCT leaves out the
 -- fields whose value is NULL); it is NULL when everything was typed.
+-- SELECT * REPLACE: https://docs.snowflake.com/en/sql-reference/sql/select (and it keeps every
+-- INSERT value a plain column of s, which the embedded engine's MERGE needs).
 MERGE INTO {events} AS t
 USING (
     SELECT
