@@ -16,22 +16,23 @@ from pathlib import Path
 from typing import TextIO
 
 from detect import generate, report
-from detect.engine import Engine
-from detect.sources import collect
+from detect.engine import Engine, FileProblem
+from detect.sources import Inputs, collect
 from lib.detections import Detection, load_detections
 
 EXIT_OK = 0
 EXIT_UNREADABLE = 1
-"""Some input could not be read; the findings of everything else were still printed."""
+"""Some input could not be read, whole or in part; the findings of everything else were printed."""
 EXIT_USAGE = 2
 
 _EPILOG = """\
-exit status: 0 all input read; 1 some file could not be read (named on stderr, the findings of
-the others are printed); 2 bad usage.
+exit status: 0 all input read (repairs are warned about); 1 some file, or part of one, could not
+be read (named on stderr, the findings of the rest are printed); 2 bad usage.
 
-PATH is a CloudTrail log file (.json.gz or .json), a folder (searched recursively, e.g. the
-AWSLogs/ tree of a trail's bucket) or s3://bucket/prefix (the standard AWS credential chain).
-Digest and Insights files are skipped. An event delivered twice is reported once.
+PATH is a CloudTrail log file (.json.gz or .json, {"Records": [...]}, or one JSON object per
+line: log files or events), a folder (searched recursively, e.g. the AWSLogs/ tree of a trail's
+bucket) or s3://bucket/prefix (the standard AWS credential chain). Digest and Insights files are
+skipped. An event delivered twice is reported once.
 """
 
 
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace, detections: list[Detection], out: TextIO, err:
         inputs = collect(args.paths, Path(workdir), args.endpoint_url)
         progress = Progress(len(inputs.files), err)
         engine = Engine(detections)
-        unreadable = engine.load(inputs.files, progress.advance)
+        loaded = engine.load(inputs.files, progress.advance)
         findings = engine.findings()
         events = engine.event_count()
     progress.finish(f"{len(inputs.files)} files read")
@@ -82,17 +83,26 @@ def run(args: argparse.Namespace, detections: list[Detection], out: TextIO, err:
         report.write_summary(findings, detections, out)
     else:
         report.write_findings(findings, detections, args.format, out)
-    errors = inputs.errors + unreadable
-    for error in errors:
-        err.write(
-            f"detect: cannot read {inputs.names.get(error.path, error.path)}: {error.reason}\n"
-        )
+    problems = inputs.errors + loaded
+    for problem in problems:
+        err.write(f"detect: {_describe(problem, inputs)}\n")
+    unreadable = sum(problem.lost == "file" for problem in problems)
+    read = len(inputs.files) - sum(problem.lost == "file" for problem in loaded)
     err.write(
-        f"detect: {events} events from {len(inputs.files) - len(unreadable)} files, "
+        f"detect: {events} events from {read} files, "
         f"{len(findings)} findings, {len(inputs.skipped)} digest/insight files skipped, "
-        f"{len(errors)} unreadable ({time.perf_counter() - started:.1f} s)\n"
+        f"{unreadable} unreadable ({time.perf_counter() - started:.1f} s)\n"
     )
-    return EXIT_UNREADABLE if errors else EXIT_OK
+    return EXIT_UNREADABLE if any(p.lost != "nothing" for p in problems) else EXIT_OK
+
+
+def _describe(problem: FileProblem, inputs: Inputs) -> str:
+    name = inputs.names.get(problem.path, problem.path)
+    if problem.lost == "file":
+        return f"cannot read {name}: {problem.reason}"
+    if problem.lost == "part":
+        return f"cannot read part of {name}: {problem.reason}"
+    return f"warning: {name}: {problem.reason}"
 
 
 def list_detections(out: TextIO) -> int:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from detect.engine import FileError
+from detect.engine import FileProblem
 
 LOG_SUFFIXES = (".json.gz", ".json")
 # Digest files (log file validation) have no Records; Insights events are another format. Both
@@ -27,11 +27,11 @@ class Inputs:
     """Local path -> what to call it in messages (the s3:// URL of a downloaded file)."""
     skipped: list[str] = field(default_factory=list)
     """Digest and Insight files, left out on purpose."""
-    errors: list[FileError] = field(default_factory=list)
+    errors: list[FileProblem] = field(default_factory=list)
 
 
 def is_log_file(name: str) -> bool:
-    return name.endswith(LOG_SUFFIXES)
+    return name.lower().endswith(LOG_SUFFIXES)
 
 
 def is_event_file(name: str) -> bool:
@@ -51,7 +51,7 @@ def collect(paths: Sequence[str], workdir: Path, endpoint_url: str | None = None
         elif local.is_file():
             candidates = [path]
         else:
-            inputs.errors.append(FileError(path, "no such file or directory"))
+            inputs.errors.append(FileProblem(path, "no such file or directory"))
             continue
         for candidate in candidates:
             (inputs.files if is_event_file(candidate) else inputs.skipped).append(candidate)
@@ -68,7 +68,7 @@ def _collect_s3(url: str, workdir: Path, endpoint_url: str | None, inputs: Input
     try:
         keys = [key for key in _list_keys(s3, bucket, prefix) if is_log_file(key)]
     except (BotoCoreError, ClientError) as error:
-        inputs.errors.append(FileError(url, f"cannot list: {error}"))
+        inputs.errors.append(FileProblem(url, f"cannot list: {error}"))
         return
     wanted = []
     for key in keys:
@@ -91,7 +91,7 @@ def _collect_s3(url: str, workdir: Path, endpoint_url: str | None, inputs: Input
         for key, local, problem in pool.map(download, wanted):
             name = f"s3://{bucket}/{key}"
             if problem:
-                inputs.errors.append(FileError(name, problem))
+                inputs.errors.append(FileProblem(name, problem))
             else:
                 inputs.files.append(local)
                 inputs.names[local] = name
