@@ -30,9 +30,9 @@ exit status: 0 all input read (repairs are warned about); 1 some file, or part o
 be read (named on stderr, the findings of the rest are printed); 2 bad usage.
 
 PATH is a CloudTrail log file (.json.gz or .json, {"Records": [...]}, or one JSON object per
-line: log files or events), a folder (searched recursively, e.g. the AWSLogs/ tree of a trail's
-bucket) or s3://bucket/prefix (the standard AWS credential chain). Digest and Insights files are
-skipped. An event delivered twice is reported once.
+line: log files or events), a folder (searched recursively, links followed, e.g. the AWSLogs/
+tree of a trail's bucket) or s3://bucket/prefix (the standard AWS credential chain). Digest and
+Insights files are skipped. An event delivered twice is reported once.
 """
 
 

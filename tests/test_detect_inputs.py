@@ -1,21 +1,33 @@
 """`python -m detect` on whatever a CloudTrail bucket, or a copy of it, may hold: each hostile
-input is named on stderr with the file, every other finding is still printed, and no traceback."""
+input is named on stderr with the file, every other finding is still printed, and no traceback.
+
+Tests run as root, whom `chmod 000` does not stop: an unreadable folder is simulated by making
+the walker's listing raise PermissionError."""
 
 from __future__ import annotations
 
 import copy
+import errno
 import gzip
 import io
 import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from moto.server import ThreadedMotoServer
 
-from detect import engine
+from detect import engine, sources
 from detect.cli import EXIT_OK, EXIT_UNREADABLE, main
 from lib.detections import load_detections
 
+ROOT = Path(__file__).resolve().parent.parent
 _ROOT_USAGE = next(d for d in load_detections() if d.id == "cis_root_usage")
 # A positive case (the root user calling an API) and a negative one (an IAM user doing so).
 ROOT_EVENT = next(case.event for case in _ROOT_USAGE.tests if case.match)
@@ -147,6 +159,157 @@ def test_invalid_characters_are_replaced_and_the_file_kept(
         str(tmp_path / "bad-byte.json.gz"),
         str(tmp_path / "surrogate.json"),
     ]
+
+
+# 3. Digest and Insight files: by CloudTrail's own folder and file names only.
+
+
+@pytest.mark.parametrize(
+    ("key", "events"),
+    [
+        (
+            "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/27/"
+            "111122223333_CloudTrail_us-east-1_20261127T0000Z_a1.json.gz",
+            True,
+        ),
+        (
+            "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/11/27/"
+            "111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20261127T000000Z.json.gz",
+            False,
+        ),
+        (
+            "AWSLogs/o-a1b2c3d4e5/111122223333/CloudTrail-Insight/us-east-1/2026/11/27/"
+            "111122223333_CloudTrail-Insight_us-east-1_20261127T0000Z_a1.json.gz",
+            False,
+        ),
+        ("copies/111122223333_CloudTrail-Insight_us-east-1_20261127T0000Z_a1.json.gz", False),
+        ("CloudTrail-Insights-review/111122223333_CloudTrail_us-east-1_x.json.gz", True),
+        ("review/CloudTrail-Digest-notes.json", True),
+        ("review/my_CloudTrail-Digest_copy.json", True),
+    ],
+)
+def test_digest_and_insight_files_by_cloudtrails_names(key: str, events: bool) -> None:
+    assert sources.is_event_file(key) is events
+    assert sources.is_event_file(f"/home/me/{key}") is events
+
+
+def test_a_folder_named_like_insights_is_read(tmp_path: Path) -> None:
+    account = tmp_path / "AWSLogs" / "111122223333"
+    log(account / "CloudTrail-Insights-review" / "reviewed.json.gz", [root("reviewed")])
+    log(account / "CloudTrail-Insight" / "us-east-1" / "insight.json.gz", [root("insight")])
+    write(account / "CloudTrail-Digest" / "us-east-1" / "digest.json.gz", b'{"logFiles": []}')
+
+    run = detect(str(tmp_path))
+    assert run.code == EXIT_OK, run.err
+    assert run.found() == ["reviewed"]
+    assert "2 digest/insight files skipped" in run.err
+
+
+@pytest.fixture
+def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """An S3 API on loopback, on a free port, stopped after the test."""
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def test_s3_keys_are_names_not_paths(s3_endpoint: str, tmp_path: Path) -> None:
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint)
+    s3.create_bucket(Bucket="trail-logs")
+    # Climbs out of any download folder to tmp_path, if taken for a path.
+    escape = "logs/" + "../" * 40 + f"{tmp_path.relative_to('/')}/escaped.json.gz"
+    keys = {
+        escape: "escaped",
+        "logs/a[xy]*.json.gz": "glob",
+        "logs/ax*.json.gz": "near-glob",
+        "logs/CloudTrail-Insights-review/reviewed.json.gz": "reviewed",
+        "logs/AWSLogs/111122223333/CloudTrail-Digest/us-east-1/digest.json.gz": "digest",
+    }
+    for key, event_id in keys.items():
+        body = gzip.compress(json.dumps({"Records": [root(event_id)]}).encode())
+        s3.put_object(Bucket="trail-logs", Key=key, Body=body)
+
+    run = detect("s3://trail-logs/logs/", "--endpoint-url", s3_endpoint)
+    assert run.code == EXIT_OK, run.err
+    assert sorted(run.found()) == ["escaped", "glob", "near-glob", "reviewed"]
+    assert "1 digest/insight files skipped" in run.err
+    assert not (tmp_path / "escaped.json.gz").exists()
+
+
+# 4. Special files, unreadable folders, links.
+
+
+def test_special_files_are_named_and_never_opened(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    log(logs / "good.json.gz", [root("good")])
+    os.mkfifo(logs / "fifo.json.gz")
+    listening = socket.socket(socket.AF_UNIX)
+    listening.bind(str(logs / "socket.json"))
+    (logs / "dangling.json.gz").symlink_to(logs / "gone.json.gz")
+    os.mkfifo(tmp_path / "named.json")
+    try:
+        # A process of its own: opening the FIFO would block it, not the test run.
+        result = subprocess.run(
+            [sys.executable, "-m", "detect", str(logs), str(tmp_path / "named.json")],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        listening.close()
+    assert result.returncode == EXIT_UNREADABLE
+    assert f"cannot read {logs / 'fifo.json.gz'}: not a regular file (a FIFO)" in result.stderr
+    assert f"cannot read {logs / 'socket.json'}: not a regular file (a socket)" in result.stderr
+    assert f"cannot read {logs / 'dangling.json.gz'}: broken symbolic link" in result.stderr
+    assert f"cannot read {tmp_path / 'named.json'}: not a regular file (a FIFO)" in result.stderr
+    assert "1 events from 1 files, 1 findings" in result.stderr
+    assert "4 unreadable" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unreadable_folder_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log(tmp_path / "readable" / "a.json.gz", [root("readable")])
+    log(tmp_path / "locked" / "b.json.gz", [root("locked")])
+    scandir = os.scandir
+
+    def listing(path: Any) -> Any:
+        # As root, chmod 000 would not stop the walk: deny it here instead. (Not only the walker
+        # lists: removing a temporary folder does too, by descriptor.)
+        if isinstance(path, str) and Path(path).name == "locked":
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", listing)
+
+    run = detect(str(tmp_path))
+    assert run.code == EXIT_UNREADABLE
+    assert f"cannot read {tmp_path / 'locked'}: permission denied" in run.err
+    assert run.found() == ["readable"]
+
+
+def test_links_are_followed_once(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    log(logs / "2026" / "a.json.gz", [root("a")])
+    (logs / "2026" / "up").symlink_to(logs)  # a loop: back to an ancestor
+    (logs / "same-year").symlink_to(logs / "2026")  # a folder reachable twice
+    (logs / "2026" / "a-again.json.gz").symlink_to(logs / "2026" / "a.json.gz")
+    os.link(logs / "2026" / "a.json.gz", logs / "2026" / "a-hard-link.json.gz")
+    log(tmp_path / "elsewhere" / "b.json.gz", [root("b")])
+    (logs / "elsewhere").symlink_to(tmp_path / "elsewhere")
+
+    run = detect(str(logs), str(logs / "2026" / "a.json.gz"))
+    assert run.code == EXIT_OK, run.err
+    assert sorted(run.found()) == ["a", "b"]
+    assert run.tally() == "2 events from 2 files"
 
 
 # 5. Names, several objects per file, events without Records, null records, empty files.
