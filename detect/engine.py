@@ -96,6 +96,14 @@ class Engine:
             EVENTS,
         )
 
+    def limit_memory(self, limit: str | None, spill_directory: str) -> None:
+        """Bounds the memory DuckDB takes (`limit` as its memory_limit setting takes it; None
+        keeps its default, 80% of RAM). Past the bound it writes what it can to
+        `spill_directory` rather than fail (by default it would use ./.tmp)."""
+        self._duck.execute("SET temp_directory = ?", [spill_directory])
+        if limit is not None:
+            self._duck.execute("SET memory_limit = ?", [limit])
+
     def load(
         self, paths: Sequence[str], progress: Callable[[int], None] | None = None
     ) -> list[FileProblem]:

@@ -12,6 +12,7 @@ import gzip
 import io
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -24,7 +25,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from detect import engine, sources
-from detect.cli import EXIT_OK, EXIT_UNREADABLE, main
+from detect.cli import EXIT_OK, EXIT_UNFINISHED, EXIT_UNREADABLE, EXIT_USAGE, main
 from lib.detections import load_detections
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -378,6 +379,105 @@ def test_names_duckdb_would_take_as_globs(tmp_path: Path) -> None:
     assert run.code == EXIT_OK, run.err
     assert sorted(run.found()) == ["ax", "brackets", "star"]
     assert run.tally() == "3 events from 3 files"
+
+
+# 6. The process: a closed or full stdout, memory, Ctrl-C, usage.
+
+
+def python_m_detect(*argv: str, **options: Any) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "detect", *argv],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        **options,
+    )
+
+
+@pytest.fixture(scope="module")
+def many_findings(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Findings beyond a pipe's buffer (64 KiB), and one unreadable file."""
+    folder = tmp_path_factory.mktemp("many")
+    log(folder / "root.json.gz", [root(f"root-{i:04d}") for i in range(1000)])
+    (folder / "empty.json").write_bytes(b"")
+    return folder
+
+
+def test_a_closed_stdout_keeps_the_problems_and_the_exit_status(many_findings: Path) -> None:
+    with python_m_detect(
+        str(many_findings), "--format", "jsonl", stdout=subprocess.PIPE
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert json.loads(process.stdout.readline())["eventID"] == "root-0000"
+        process.stdout.close()  # as `| head -1` does
+        err = process.stderr.read()
+    assert process.returncode == EXIT_UNREADABLE
+    assert f"cannot read {many_findings / 'empty.json'}: empty file" in err
+    assert "1000 findings" in err
+    assert "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_a_full_stdout_is_an_error(many_findings: Path) -> None:
+    with open("/dev/full", "w") as full:
+        process = python_m_detect(str(many_findings), stdout=full)
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == EXIT_UNFINISHED
+    assert err.splitlines()[-1] == "detect: cannot write the findings: no space left on device"
+    assert f"cannot read {many_findings / 'empty.json'}: empty file" in err
+    assert "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_out_of_memory_names_the_setting(
+    many_findings: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DuckDB reserves 32 MiB to read JSON: 20 MB cannot be enough.
+    run = detect(str(many_findings), "--memory-limit", "20MB")
+    assert run.code == EXIT_UNFINISHED
+    assert run.err.startswith("detect: out of memory (failed to allocate")
+    assert "raise --memory-limit (now 20MB)" in run.err
+    assert len(run.err.splitlines()) == 1
+
+    def exhausted(*_: Any) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(engine.Engine, "findings", exhausted)
+    run = detect(str(many_findings))
+    assert run.code == EXIT_UNFINISHED
+    assert run.err.splitlines() == [
+        "detect: out of memory: lower --memory-limit (now DuckDB's default, 80% of RAM) so that "
+        "DuckDB writes to disk sooner and leaves memory to the rest, or run on fewer files at once"
+    ]
+
+
+def test_memory_limit_values(many_findings: Path) -> None:
+    run = detect(str(many_findings), "--memory-limit", "100MB")
+    assert run.code == EXIT_UNREADABLE, run.err
+    assert len(run.found()) == 1000
+    assert detect(str(many_findings), "--memory-limit", "lots").code == EXIT_USAGE
+
+
+def test_ctrl_c_exits_130_quietly() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        host, port = server.getsockname()
+        # An S3 endpoint that accepts and never answers: the run waits in the listing.
+        process = python_m_detect(
+            "s3://trail-logs/",
+            "--endpoint-url",
+            f"http://{host}:{port}",
+            stdout=subprocess.PIPE,
+            env={
+                **os.environ,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": "us-east-1",
+            },
+        )
+        connection, _ = server.accept()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+        connection.close()
+    assert process.returncode == 130
+    assert (out, err) == ("", "")
 
 
 # 7. More files than a batch holds, unreadable ones at the batch boundary and at the end.
