@@ -9,6 +9,7 @@ import json
 import re
 import tempfile
 import warnings
+import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -153,7 +154,11 @@ class Engine:
         # Only a file DuckDB rejected for its text pays for this: a mended copy.
         with tempfile.TemporaryDirectory(prefix="detect-") as scratch:
             copy = str(Path(scratch) / "repaired.json")
-            replaced = _repair_text(path, gzipped, copy)
+            try:
+                replaced = _repair_text(path, gzipped, copy)
+            except (OSError, EOFError, zlib.error) as error:
+                # DuckDB stopped at the first bad character; past it, the file is cut short.
+                return [FileProblem(path, f"damaged {'gzip data' if gzipped else 'file'}: {error}")]
             if not replaced:
                 return [FileProblem(path, _reason(rejected))]
             try:
@@ -162,6 +167,8 @@ class Engine:
                 if isinstance(error, duckdb.OutOfMemoryException):
                     raise
                 return [FileProblem(path, _reason(error))]
+        if any(problem.lost == "file" for problem in problems):
+            return problems
         noun = _count(replaced, "invalid character")
         return [*problems, FileProblem(path, f"{noun} replaced with U+FFFD", "nothing")]
 

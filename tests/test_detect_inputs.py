@@ -162,6 +162,20 @@ def test_invalid_characters_are_replaced_and_the_file_kept(
     ]
 
 
+def test_a_damaged_gzip_met_while_mending_is_named(tmp_path: Path) -> None:
+    text = json.dumps({"Records": [root("damaged", eventName="A\udcff")]})
+    data = bytearray(gzip.compress(text.encode(errors="surrogateescape")))
+    data[-8] ^= 0xFF  # the CRC, which DuckDB does not check and Python does
+    (tmp_path / "damaged.json.gz").write_bytes(data)
+    log(tmp_path / "good.json.gz", [root("good")])
+
+    run = detect(str(tmp_path))
+    assert run.code == EXIT_UNREADABLE
+    assert f"cannot read {tmp_path / 'damaged.json.gz'}: damaged gzip data: CRC check" in run.err
+    assert "replaced" not in run.err
+    assert run.found() == ["good"]
+
+
 # 3. Digest and Insight files: by CloudTrail's own folder and file names only.
 
 
