@@ -1,6 +1,7 @@
 """`python -m detect`: the CIS detection pack on CloudTrail log files, with no Snowflake account.
 
 python -m detect PATH... [--format table|jsonl|csv] [--detections id,...] [--summary]
+                         [--memory-limit SIZE]
 python -m detect generate OUT_DIR [--events N] [--seed N]
 python -m detect list
 """
@@ -11,27 +12,33 @@ import argparse
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+import duckdb
+
 from detect import generate, report
-from detect.engine import Engine
-from detect.sources import collect
+from detect.engine import Engine, FileProblem, os_reason
+from detect.sources import Inputs, collect
 from lib.detections import Detection, load_detections
 
 EXIT_OK = 0
 EXIT_UNREADABLE = 1
-"""Some input could not be read; the findings of everything else were still printed."""
+"""Some input could not be read, whole or in part; the findings of everything else were printed."""
 EXIT_USAGE = 2
+EXIT_UNFINISHED = 3
+"""The run could not finish: the findings could not be written, or memory ran out."""
 
 _EPILOG = """\
-exit status: 0 all input read; 1 some file could not be read (named on stderr, the findings of
-the others are printed); 2 bad usage.
+exit status: 0 all input read (repairs are warned about); 1 some file, or part of one, could not
+be read (named on stderr, the findings of the rest are printed); 2 bad usage; 3 could not finish
+(output not writable, or out of memory: see --memory-limit); 130 interrupted (Ctrl-C).
 
-PATH is a CloudTrail log file (.json.gz or .json), a folder (searched recursively, e.g. the
-AWSLogs/ tree of a trail's bucket) or s3://bucket/prefix (the standard AWS credential chain).
-Digest and Insights files are skipped. An event delivered twice is reported once.
+PATH is a CloudTrail log file (.json.gz or .json, {"Records": [...]}, or one JSON object per
+line: log files or events), a folder (searched recursively, links followed, e.g. the AWSLogs/
+tree of a trail's bucket) or s3://bucket/prefix (the standard AWS credential chain). Digest and
+Insights files are skipped. An event delivered twice is reported once.
 """
 
 
@@ -72,36 +79,100 @@ def run(args: argparse.Namespace, detections: list[Detection], out: TextIO, err:
     with tempfile.TemporaryDirectory(prefix="detect-") as workdir:
         inputs = collect(args.paths, Path(workdir), args.endpoint_url)
         progress = Progress(len(inputs.files), err)
-        engine = Engine(detections)
-        unreadable = engine.load(inputs.files, progress.advance)
-        findings = engine.findings()
-        events = engine.event_count()
-        odd = engine.odd_events()
+        try:
+            engine = Engine(detections)
+            engine.limit_memory(args.memory_limit, str(Path(workdir) / "spill"))
+            loaded = engine.load(inputs.files, progress.advance)
+            findings = engine.findings()
+            events = engine.event_count()
+            odd = engine.odd_events()
+        except (duckdb.OutOfMemoryException, MemoryError) as error:
+            progress.finish("stopped")
+            err.write(f"detect: {_out_of_memory(error, args.memory_limit)}\n")
+            return EXIT_UNFINISHED
     progress.finish(f"{len(inputs.files)} files read")
 
-    if args.summary:
-        report.write_summary(findings, detections, out)
-    else:
-        report.write_findings(findings, detections, args.format, out)
-    errors = inputs.errors + unreadable
-    for error in errors:
-        err.write(
-            f"detect: cannot read {inputs.names.get(error.path, error.path)}: {error.reason}\n"
-        )
+    def write() -> None:
+        if args.summary:
+            report.write_summary(findings, detections, out)
+        else:
+            report.write_findings(findings, detections, args.format, out)
+
+    unwritten = _written(write, out)
+    problems = inputs.errors + loaded
+    for problem in problems:
+        err.write(f"detect: {_describe(problem, inputs)}\n")
+    unreadable = sum(problem.lost == "file" for problem in problems)
+    read = len(inputs.files) - sum(problem.lost == "file" for problem in loaded)
     if odd:
         counts = ", ".join(f"{count} with {what}" for what, count in sorted(odd.items()))
         err.write(f"detect: odd events, landed and examined like the others: {counts}\n")
     err.write(
-        f"detect: {events} events from {len(inputs.files) - len(unreadable)} files, "
+        f"detect: {events} events from {read} files, "
         f"{len(findings)} findings, {len(inputs.skipped)} digest/insight files skipped, "
-        f"{len(errors)} unreadable ({time.perf_counter() - started:.1f} s)\n"
+        f"{unreadable} unreadable ({time.perf_counter() - started:.1f} s)\n"
     )
-    return EXIT_UNREADABLE if errors else EXIT_OK
+    if unwritten:
+        err.write(f"detect: cannot write the findings: {unwritten}\n")
+        return EXIT_UNFINISHED
+    return EXIT_UNREADABLE if any(p.lost != "nothing" for p in problems) else EXIT_OK
 
 
-def list_detections(out: TextIO) -> int:
-    for d in load_detections():
-        out.write(f"{d.id:<34} CIS {d.cis['v1.4-v5.0']:<5} {d.severity:<8} {d.title}\n")
+def _written(write: Callable[[], None], out: TextIO) -> str | None:
+    """Calls `write` and flushes `out`; returns why the output could not be written, if so. A
+    closed pipe is the reader stopping early (`| head`), not a failure: what follows must
+    still reach stderr and set the exit status."""
+    try:
+        write()
+        out.flush()
+    except BrokenPipeError:
+        pass
+    except OSError as error:
+        return os_reason(error)
+    return None
+
+
+def _describe(problem: FileProblem, inputs: Inputs) -> str:
+    name = inputs.names.get(problem.path, problem.path)
+    if problem.lost == "file":
+        return f"cannot read {name}: {problem.reason}"
+    if problem.lost == "part":
+        return f"cannot read part of {name}: {problem.reason}"
+    return f"warning: {name}: {problem.reason}"
+
+
+def _out_of_memory(error: BaseException, limit: str | None) -> str:
+    now = f"now {limit}" if limit else "now DuckDB's default, 80% of RAM"
+    if isinstance(error, MemoryError):
+        return (
+            f"out of memory: lower --memory-limit ({now}) so that DuckDB writes to disk sooner "
+            "and leaves memory to the rest, or run on fewer files at once"
+        )
+    detail = str(error).splitlines()[0].removeprefix("Out of Memory Error: ")
+    return f"out of memory ({detail}): raise --memory-limit ({now}), or run on fewer files at once"
+
+
+def _memory_size(value: str) -> str:
+    """`--memory-limit`: a size as DuckDB's memory_limit setting takes it."""
+    with duckdb.connect() as probe:
+        try:
+            probe.execute("SET memory_limit = ?", [value])
+        except duckdb.Error:
+            raise argparse.ArgumentTypeError(
+                f"{value!r} is not a size; e.g. 2GB, 500MB, 4GiB"
+            ) from None
+    return value
+
+
+def list_detections(out: TextIO, err: TextIO) -> int:
+    def write() -> None:
+        for d in load_detections():
+            out.write(f"{d.id:<34} CIS {d.cis['v1.4-v5.0']:<5} {d.severity:<8} {d.title}\n")
+
+    unwritten = _written(write, out)
+    if unwritten:
+        err.write(f"detect: cannot write the list: {unwritten}\n")
+        return EXIT_UNFINISHED
     return EXIT_OK
 
 
@@ -136,6 +207,13 @@ def main(
         "--summary", action="store_true", help="one line per detection instead of every finding"
     )
     run_parser.add_argument("--endpoint-url", help="for s3:// paths on an S3-compatible store")
+    run_parser.add_argument(
+        "--memory-limit",
+        type=_memory_size,
+        metavar="SIZE",
+        help="the most memory DuckDB takes, e.g. 2GB (default: 80%% of RAM); past it, it writes "
+        "to the temporary folder ($TMPDIR) instead",
+    )
 
     gen_parser = commands.add_parser("generate", help="write synthetic CloudTrail log files")
     generate.add_arguments(gen_parser)
@@ -145,7 +223,7 @@ def main(
     if args.command == "generate":
         return generate.main(args, err)
     if args.command == "list":
-        return list_detections(out)
+        return list_detections(out, err)
     detections = _select(load_detections(), args.detections)
     if isinstance(detections, str):
         parser.error(detections)

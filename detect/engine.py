@@ -4,13 +4,17 @@ flatten and MERGE of the events task, the detections, the MERGE of the findings 
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
+import tempfile
 import warnings
+import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import duckdb
 from fakesnow.instance import FakeSnow
@@ -36,11 +40,26 @@ warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning
 # Files read by one DuckDB statement: bounds the memory a batch of parsed files takes.
 BATCH_FILES = 200
 
+# DuckDB reads a JSON object (a whole log file, {"Records": [...]}) only if it fits in
+# `maximum_object_size` bytes, and reserves a buffer of twice that for each file it reads at
+# once. Its default, 16 MiB, keeps a batch cheap but rejects the files of busy accounts: a file
+# over it is read again alone with a limit four times larger each time, up to MAX_OBJECT_BYTES.
+# 1 GiB is about a million events, far more than CloudTrail writes in one file (one per region
+# about every five minutes), and its 2 GiB buffer still fits an ordinary machine.
+BATCH_OBJECT_BYTES = 16 * 2**20
+MAX_OBJECT_BYTES = 2**30
+Lost = Literal["file", "part", "nothing"]
+
 
 @dataclass(frozen=True)
-class FileError:
+class FileProblem:
+    """Something wrong with an input file, and what of it was not loaded: the whole `file`, a
+    `part` (the rest was loaded), or `nothing` (it was repaired, or what was left out held no
+    event)."""
+
     path: str
     reason: str
+    lost: Lost = "file"
 
 
 Finding = dict[str, Any]
@@ -78,56 +97,177 @@ class Engine:
             EVENTS,
         )
 
+    def limit_memory(self, limit: str | None, spill_directory: str) -> None:
+        """Bounds the memory DuckDB takes (`limit` as its memory_limit setting takes it; None
+        keeps its default, 80% of RAM). Past the bound it writes what it can to
+        `spill_directory` rather than fail (by default it would use ./.tmp)."""
+        self._duck.execute("SET temp_directory = ?", [spill_directory])
+        if limit is not None:
+            self._duck.execute("SET memory_limit = ?", [limit])
+
     def load(
         self, paths: Sequence[str], progress: Callable[[int], None] | None = None
-    ) -> list[FileError]:
-        """Loads CloudTrail log files; returns the ones that could not be read, and why.
+    ) -> list[FileProblem]:
+        """Loads CloudTrail log files; returns what was wrong with them.
 
         Each event becomes a raw row of its own ({"Records": [event]}): the view's SQL is
-        unchanged, and the embedded FLATTEN, super-linear in the array's length, stays cheap."""
-        errors: list[FileError] = []
+        unchanged, and the embedded FLATTEN, super-linear in the array's length, stays cheap.
+        A file is a JSON object with a Records array, or several (one per line, or a JSON array
+        of them), or CloudTrail events themselves; see `_insert`."""
+        problems: list[FileProblem] = []
         for start in range(0, len(paths), BATCH_FILES):
             batch = list(paths[start : start + BATCH_FILES])
+            # DuckDB expands *, ? and [...] in a path, as a glob: such files are read alone.
+            plain = [path for path in batch if not _GLOB.search(path)]
+            alone = [path for path in batch if _GLOB.search(path)]
             try:
-                errors.extend(self._load_batch(batch))
+                if plain:
+                    problems.extend(self._insert(plain, "auto_detect", BATCH_OBJECT_BYTES))
             except duckdb.Error:
-                # One unreadable file fails the whole statement: find it, load the others.
-                readable = []
-                for path in batch:
-                    try:
-                        self._duck.execute(
-                            f"SELECT {_RECORDS} FROM read_json_objects(?, format = 'auto')",
-                            [[path]],
-                        ).fetchall()
-                        readable.append(path)
-                    except duckdb.Error as error:
-                        errors.append(FileError(path, _reason(error)))
-                if readable:
-                    errors.extend(self._load_batch(readable))
+                # One unreadable file fails the whole statement: read each alone, where what
+                # can be mended is.
+                alone = batch
+            for path in alone:
+                problems.extend(self._load_alone(path))
             if progress:
                 progress(len(batch))
-        return errors
+        return problems
 
-    def _load_batch(self, paths: list[str]) -> list[FileError]:
-        # One pass: a file without a Records array leaves a single row with no record, which
-        # names it and is then removed.
+    def _load_alone(self, path: str) -> list[FileProblem]:
+        """One file that a batch could not read, or whose name DuckDB would take as a glob: the
+        compression its first bytes show (not its name), a larger object limit, and text that
+        is not valid replaced. DuckDB running out of memory is not the file's fault: that
+        propagates."""
+        try:
+            with open(path, "rb") as file:
+                gzipped = file.read(2) == _GZIP_MAGIC
+        except OSError as error:
+            return [FileProblem(path, os_reason(error))]
+        try:
+            return self._insert_alone(path, path, "gzip" if gzipped else "none")
+        except duckdb.Error as error:
+            if isinstance(error, duckdb.OutOfMemoryException):
+                raise
+            if not _INVALID_TEXT.search(str(error)):
+                return [FileProblem(path, _reason(error))]
+            rejected = error
+        # Only a file DuckDB rejected for its text pays for this: a mended copy.
+        with tempfile.TemporaryDirectory(prefix="detect-") as scratch:
+            copy = str(Path(scratch) / "repaired.json")
+            try:
+                replaced = _repair_text(path, gzipped, copy)
+            except (OSError, EOFError, zlib.error) as error:
+                # DuckDB stopped at the first bad character; past it, the file is cut short.
+                return [FileProblem(path, f"damaged {'gzip data' if gzipped else 'file'}: {error}")]
+            if not replaced:
+                return [FileProblem(path, _reason(rejected))]
+            try:
+                problems = self._insert_alone(copy, path, "none")
+            except duckdb.Error as error:
+                if isinstance(error, duckdb.OutOfMemoryException):
+                    raise
+                return [FileProblem(path, _reason(error))]
+        if any(problem.lost == "file" for problem in problems):
+            return problems
+        noun = _count(replaced, "invalid character")
+        return [*problems, FileProblem(path, f"{noun} replaced with U+FFFD", "nothing")]
+
+    def _insert_alone(self, source: str, name: str, compression: str) -> list[FileProblem]:
+        """`_insert` of one file, named `name`, again with a larger object limit each time
+        DuckDB finds an object over it."""
+        limit = BATCH_OBJECT_BYTES
+        while True:
+            try:
+                return self._insert([_literal(source)], compression, limit, name)
+            except duckdb.InvalidInputException as error:
+                if "maximum_object_size" not in str(error):
+                    raise
+                if limit >= MAX_OBJECT_BYTES:
+                    return [FileProblem(name, _too_large())]
+                limit = min(4 * limit, MAX_OBJECT_BYTES)
+
+    def _insert(
+        self, paths: list[str], compression: str, limit: int, name: str | None = None
+    ) -> list[FileProblem]:
+        """Reads `paths` in one statement into the raw table; `name` is the FILENAME of what
+        one file holds when its path is not its name (escaped, or a repaired copy).
+
+        One pass: each JSON object leaves its events, then one row with no load time whose
+        RECORD says what the object held; those rows are counted and removed. An object with a
+        Records array contributes its elements (nulls are left out: they hold no event); any
+        other object whose eventName and eventSource are strings is one event (a file of
+        events, one per line, as exports write them); anything else is not read."""
         self._duck.execute(
             f"""
             INSERT INTO {RAW_TABLE}
-            SELECT '{{"Records":[' || event || ']}}', filename, now()
+            SELECT coalesce('{{"Records":[' || event || ']}}', note), file,
+                CASE WHEN event IS NOT NULL THEN now() END
             FROM (
-                SELECT unnest(coalesce({_RECORDS}, [NULL::JSON])) AS event, filename
-                FROM read_json_objects(?, format = 'auto', filename = true)
+                SELECT file, unnest(list_append(coalesce(events, []), NULL)) AS event,
+                    json_object(
+                        'unread', (events IS NULL)::INTEGER,
+                        'nulls', coalesce(len(records) - list_aggregate(records, 'count'), 0)
+                    ) AS note
+                FROM (
+                    SELECT file, parsed.Records AS records,
+                        CASE
+                            WHEN parsed.Records IS NOT NULL
+                                THEN list_filter(parsed.Records, r -> r IS NOT NULL)
+                            WHEN json_type(parsed.eventName) = 'VARCHAR'
+                                AND json_type(parsed.eventSource) = 'VARCHAR'
+                                THEN [json(json)]
+                        END AS events
+                    FROM (
+                        SELECT coalesce(?::VARCHAR, filename) AS file, json,
+                            from_json(json, '{_OBJECT_SHAPE}') AS parsed
+                        FROM read_json_objects(
+                            ?, format = 'auto', filename = true, compression = ?,
+                            maximum_object_size = ?
+                        )
+                    )
+                )
             )
             """,
-            [paths],
+            [name, paths, compression, limit],
         )
-        missing = self._duck.execute(
-            f"DELETE FROM {RAW_TABLE} WHERE RECORD IS NULL RETURNING FILENAME"
+        notes = self._duck.execute(
+            f"DELETE FROM {RAW_TABLE} WHERE LOADED_AT IS NULL RETURNING FILENAME, RECORD"
         ).fetchall()
-        return [
-            FileError(name, "no Records array (not a CloudTrail log file)") for (name,) in missing
-        ]
+        objects, unread, nulls = Counter[str](), Counter[str](), Counter[str]()
+        for file, note in notes:
+            counts = json.loads(note)
+            objects[file] += 1
+            unread[file] += counts["unread"]
+            nulls[file] += counts["nulls"]
+        problems = []
+        for file in [name] if name else paths:
+            if not objects[file]:
+                problems.append(FileProblem(file, "empty file"))
+            elif unread[file] == objects[file] == 1:
+                problems.append(FileProblem(file, "no Records array (not a CloudTrail log file)"))
+            elif unread[file] == objects[file]:
+                problems.append(
+                    FileProblem(
+                        file,
+                        f"none of its {objects[file]} JSON objects is a log file or an event "
+                        "(not a CloudTrail log file)",
+                    )
+                )
+            elif unread[file]:
+                verb = "is" if unread[file] == 1 else "are"
+                problems.append(
+                    FileProblem(
+                        file,
+                        f"{unread[file]} of its {objects[file]} JSON objects {verb} neither a log "
+                        "file nor an event",
+                        "part",
+                    )
+                )
+            if nulls[file]:
+                problems.append(
+                    FileProblem(file, f"{_count(nulls[file], 'null record')} left out", "nothing")
+                )
+        return problems
 
     def land(self) -> None:
         """Lands what was loaded in the typed events table (events_merge.sql, as the stack's
@@ -193,9 +333,69 @@ class Engine:
         return int(count)
 
 
-# Each file is one JSON object, {"Records": [...]}: its events as JSON texts, no schema inference;
-# NULL when Records is missing or not an array.
-_RECORDS = """from_json(json, '{"Records": ["JSON"]}').Records"""
+# What a JSON object of a file is read as: its Records as JSON texts (NULL when missing or not
+# an array), and the two fields that make an object without Records an event. No schema
+# inference: any other value is NULL.
+_OBJECT_SHAPE = '{"Records": ["JSON"], "eventName": "JSON", "eventSource": "JSON"}'
+_GLOB = re.compile(r"[*?\[]")
+_GZIP_MAGIC = b"\x1f\x8b"
+# DuckDB's reasons for rejecting text that is not UTF-8 or holds an unpaired UTF-16 surrogate.
+_INVALID_TEXT = re.compile(r"UTF-8|surrogate")
+# A JSON escape. Any escape is matched, so that the backslash of an escaped backslash never
+# starts a \u escape; only an unpaired surrogate (group 1) is replaced.
+_ESCAPE = re.compile(
+    r"""\\(?:
+        u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}  # a surrogate pair
+        | (u[dD][89a-fA-F][0-9a-fA-F]{2})                         # a surrogate alone
+        | .                                                       # any other escape
+    )""",
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def os_reason(error: OSError) -> str:
+    """The system's reason as a phrase: `permission denied`, `no such file or directory`."""
+    reason = error.strerror or str(error)
+    return reason[:1].lower() + reason[1:]
+
+
+def _too_large() -> str:
+    return (
+        f"holds a JSON object larger than {MAX_OBJECT_BYTES // 2**20} MiB, the most this runner "
+        "reads at once; split it into one event per line and run on that, e.g. "
+        "`gunzip -c FILE | jq -c '.Records[]' > FILE-events.json`"
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _literal(path: str) -> str:
+    """`path` as a DuckDB glob that matches only itself: *, ? and [ in brackets."""
+    return _GLOB.sub(r"[\g<0>]", path)
+
+
+def _repair_text(path: str, gzipped: bool, target: str) -> int:
+    """Copies the JSON text of `path` to `target`, uncompressed, with U+FFFD for each byte
+    sequence that is not UTF-8 and each escaped UTF-16 surrogate out of its pair (\\ud800 alone);
+    returns how many were replaced. Line by line: a JSON string holds no raw newline, so a line
+    never splits a character or an escape."""
+    replaced = 0
+
+    def unpaired(match: re.Match[str]) -> str:
+        nonlocal replaced
+        if match.group(1) is None:
+            return match.group(0)
+        replaced += 1
+        return "\\ufffd"
+
+    with gzip.open(path) if gzipped else open(path, "rb") as source, open(target, "wb") as out:
+        for line in source:
+            text = line.decode("utf-8", "replace")
+            replaced += text.count("\ufffd") - line.count("\ufffd".encode())
+            out.write(_ESCAPE.sub(unpaired, text).encode())
+    return replaced
 
 
 def _reason(error: duckdb.Error) -> str:

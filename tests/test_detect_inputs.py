@@ -1,0 +1,516 @@
+"""`python -m detect` on whatever a CloudTrail bucket, or a copy of it, may hold: each hostile
+input is named on stderr with the file, every other finding is still printed, and no traceback.
+
+Tests run as root, whom `chmod 000` does not stop: an unreadable folder is simulated by making
+the walker's listing raise PermissionError."""
+
+from __future__ import annotations
+
+import copy
+import errno
+import gzip
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from detect import engine, sources
+from detect.cli import EXIT_OK, EXIT_UNFINISHED, EXIT_UNREADABLE, EXIT_USAGE, main
+from lib.detections import load_detections
+
+ROOT = Path(__file__).resolve().parent.parent
+_ROOT_USAGE = next(d for d in load_detections() if d.id == "cis_root_usage")
+# A positive case (the root user calling an API) and a negative one (an IAM user doing so).
+ROOT_EVENT = next(case.event for case in _ROOT_USAGE.tests if case.match)
+BENIGN_EVENT = next(case.event for case in _ROOT_USAGE.tests if not case.match)
+
+
+class Run:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    def found(self) -> list[str]:
+        """The eventIDs of the findings (--format jsonl), in order, repeats kept."""
+        return [json.loads(line)["eventID"] for line in self.out.splitlines()]
+
+    def tally(self) -> str:
+        """The last stderr line's counts: `N events from M files`."""
+        last = self.err.splitlines()[-1]
+        return last.removeprefix("detect: ").split(",")[0]
+
+
+def detect(*argv: str) -> Run:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        code = main([*argv, "--format", "jsonl"], out, err)
+    except SystemExit as exit_:  # argparse
+        code = int(exit_.code or 0)
+    assert "Traceback" not in err.getvalue()
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def root(event_id: str, **changes: Any) -> dict[str, Any]:
+    """A root-usage event (one finding) with its own eventID."""
+    return {**copy.deepcopy(ROOT_EVENT), "eventID": event_id, **changes}
+
+
+def benign(event_id: str) -> dict[str, Any]:
+    return {**copy.deepcopy(BENIGN_EVENT), "eventID": event_id}
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(data, compresslevel=1) if ".gz" in path.name.lower() else data)
+    return path
+
+
+def log(path: Path, records: list[Any]) -> Path:
+    """A log file as CloudTrail writes it: {"Records": [...]}, gzip'd when the name says so."""
+    return write(path, json.dumps({"Records": records}).encode())
+
+
+# 1. Busy accounts: log files over DuckDB's default 16 MiB object.
+
+
+def test_a_log_file_over_16_mib_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    padding = "x" * 2**20
+    big = [root(f"big-{i}", requestParameters={"padding": padding}) for i in range(20)]
+    log(tmp_path / "busy.json.gz", big)
+    log(tmp_path / "small.json.gz", [root("small")])
+
+    run = detect(str(tmp_path))
+    assert run.code == EXIT_OK, run.err
+    assert sorted(run.found()) == sorted([*(e["eventID"] for e in big), "small"])
+    assert run.tally() == "21 events from 2 files"
+
+    # Beyond the most it reads, the file is named with the limit and what to do.
+    monkeypatch.setattr(engine, "MAX_OBJECT_BYTES", engine.BATCH_OBJECT_BYTES)
+    run = detect(str(tmp_path))
+    assert run.code == EXIT_UNREADABLE
+    assert (
+        f"cannot read {tmp_path / 'busy.json.gz'}: holds a JSON object larger than 16 MiB"
+        in run.err
+    )
+    assert "jq -c '.Records[]'" in run.err
+    assert run.found() == ["small"]
+
+
+# 2. Text that is not valid UTF-8 or holds unpaired surrogates: replaced, the file kept.
+
+
+def test_invalid_characters_are_replaced_and_the_file_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arn = ROOT_EVENT["userIdentity"]["arn"]
+    raw = json.dumps({"Records": [root("bad-byte", userIdentity={"type": "Root", "arn": "@"})]})
+    write(
+        tmp_path / "bad-byte.json.gz",
+        raw.replace("@", arn + "\udcff").encode(errors="surrogateescape"),
+    )
+    # One unpaired surrogate; an escaped backslash before `ud800` is no escape and stays.
+    text = json.dumps(
+        {
+            "Records": [
+                root("lone", userIdentity={"type": "Root", "arn": arn + "@"}),
+                root("pair", userIdentity={"type": "Root", "arn": arn + "\U0001f600"}),
+                root("not-an-escape", userIdentity={"type": "Root", "arn": arn + "\\ud800"}),
+            ]
+        }
+    )
+    assert "\\\\ud800" in text and "\\ud83d\\ude00" in text
+    write(tmp_path / "surrogate.json", text.replace("@", "\\ud800").encode())
+    log(tmp_path / "good.json.gz", [root("good")])
+    repaired = []
+    repair = engine._repair_text
+
+    def spy(path: str, gzipped: bool, target: str) -> int:
+        repaired.append(path)
+        return repair(path, gzipped, target)
+
+    monkeypatch.setattr(engine, "_repair_text", spy)
+
+    run = detect(str(tmp_path))
+    assert run.code == EXIT_OK, run.err
+    assert (
+        f"warning: {tmp_path / 'bad-byte.json.gz'}: 1 invalid character replaced with U+FFFD"
+        in run.err
+    )
+    assert f"warning: {tmp_path / 'surrogate.json'}: 1 invalid character replaced" in run.err
+    assert run.tally() == "5 events from 3 files"
+    arns = {f["eventID"]: f["userIdentityArn"] for f in map(json.loads, run.out.splitlines())}
+    assert arns == {
+        "bad-byte": arn + "\ufffd",
+        "lone": arn + "\ufffd",
+        "pair": arn + "\U0001f600",
+        "not-an-escape": arn + "\\ud800",
+        "good": arn,
+    }
+    # Only what DuckDB rejects takes the slow path.
+    assert sorted(repaired) == [
+        str(tmp_path / "bad-byte.json.gz"),
+        str(tmp_path / "surrogate.json"),
+    ]
+
+
+def test_a_damaged_gzip_met_while_mending_is_named(tmp_path: Path) -> None:
+    text = json.dumps({"Records": [root("damaged", eventName="A\udcff")]})
+    data = bytearray(gzip.compress(text.encode(errors="surrogateescape")))
+    data[-8] ^= 0xFF  # the CRC, which DuckDB does not check and Python does
+    (tmp_path / "damaged.json.gz").write_bytes(data)
+    log(tmp_path / "good.json.gz", [root("good")])
+
+    run = detect(str(tmp_path))
+    assert run.code == EXIT_UNREADABLE
+    assert f"cannot read {tmp_path / 'damaged.json.gz'}: damaged gzip data: CRC check" in run.err
+    assert "replaced" not in run.err
+    assert run.found() == ["good"]
+
+
+# 3. Digest and Insight files: by CloudTrail's own folder and file names only.
+
+
+@pytest.mark.parametrize(
+    ("key", "events"),
+    [
+        (
+            "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/27/"
+            "111122223333_CloudTrail_us-east-1_20261127T0000Z_a1.json.gz",
+            True,
+        ),
+        (
+            "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/11/27/"
+            "111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20261127T000000Z.json.gz",
+            False,
+        ),
+        (
+            "AWSLogs/o-a1b2c3d4e5/111122223333/CloudTrail-Insight/us-east-1/2026/11/27/"
+            "111122223333_CloudTrail-Insight_us-east-1_20261127T0000Z_a1.json.gz",
+            False,
+        ),
+        ("copies/111122223333_CloudTrail-Insight_us-east-1_20261127T0000Z_a1.json.gz", False),
+        ("CloudTrail-Insights-review/111122223333_CloudTrail_us-east-1_x.json.gz", True),
+        ("review/CloudTrail-Digest-notes.json", True),
+        ("review/my_CloudTrail-Digest_copy.json", True),
+    ],
+)
+def test_digest_and_insight_files_by_cloudtrails_names(key: str, events: bool) -> None:
+    assert sources.is_event_file(key) is events
+    assert sources.is_event_file(f"/home/me/{key}") is events
+
+
+def test_a_folder_named_like_insights_is_read(tmp_path: Path) -> None:
+    account = tmp_path / "AWSLogs" / "111122223333"
+    log(account / "CloudTrail-Insights-review" / "reviewed.json.gz", [root("reviewed")])
+    log(account / "CloudTrail-Insight" / "us-east-1" / "insight.json.gz", [root("insight")])
+    write(account / "CloudTrail-Digest" / "us-east-1" / "digest.json.gz", b'{"logFiles": []}')
+
+    run = detect(str(tmp_path))
+    assert run.code == EXIT_OK, run.err
+    assert run.found() == ["reviewed"]
+    assert "2 digest/insight files skipped" in run.err
+
+
+@pytest.fixture
+def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """An S3 API on loopback, on a free port, stopped after the test."""
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def test_s3_keys_are_names_not_paths(s3_endpoint: str, tmp_path: Path) -> None:
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint)
+    s3.create_bucket(Bucket="trail-logs")
+    # Climbs out of any download folder to tmp_path, if taken for a path.
+    escape = "logs/" + "../" * 40 + f"{tmp_path.relative_to('/')}/escaped.json.gz"
+    keys = {
+        escape: "escaped",
+        "logs/a[xy]*.json.gz": "glob",
+        "logs/ax*.json.gz": "near-glob",
+        "logs/CloudTrail-Insights-review/reviewed.json.gz": "reviewed",
+        "logs/AWSLogs/111122223333/CloudTrail-Digest/us-east-1/digest.json.gz": "digest",
+    }
+    for key, event_id in keys.items():
+        body = gzip.compress(json.dumps({"Records": [root(event_id)]}).encode())
+        s3.put_object(Bucket="trail-logs", Key=key, Body=body)
+
+    run = detect("s3://trail-logs/logs/", "--endpoint-url", s3_endpoint)
+    assert run.code == EXIT_OK, run.err
+    assert sorted(run.found()) == ["escaped", "glob", "near-glob", "reviewed"]
+    assert "1 digest/insight files skipped" in run.err
+    assert not (tmp_path / "escaped.json.gz").exists()
+
+
+# 4. Special files, unreadable folders, links.
+
+
+def test_special_files_are_named_and_never_opened(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    log(logs / "good.json.gz", [root("good")])
+    os.mkfifo(logs / "fifo.json.gz")
+    listening = socket.socket(socket.AF_UNIX)
+    listening.bind(str(logs / "socket.json"))
+    (logs / "dangling.json.gz").symlink_to(logs / "gone.json.gz")
+    os.mkfifo(tmp_path / "named.json")
+    try:
+        # A process of its own: opening the FIFO would block it, not the test run.
+        result = subprocess.run(
+            [sys.executable, "-m", "detect", str(logs), str(tmp_path / "named.json")],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        listening.close()
+    assert result.returncode == EXIT_UNREADABLE
+    assert f"cannot read {logs / 'fifo.json.gz'}: not a regular file (a FIFO)" in result.stderr
+    assert f"cannot read {logs / 'socket.json'}: not a regular file (a socket)" in result.stderr
+    assert f"cannot read {logs / 'dangling.json.gz'}: broken symbolic link" in result.stderr
+    assert f"cannot read {tmp_path / 'named.json'}: not a regular file (a FIFO)" in result.stderr
+    assert "1 events from 1 files, 1 findings" in result.stderr
+    assert "4 unreadable" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unreadable_folder_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log(tmp_path / "readable" / "a.json.gz", [root("readable")])
+    log(tmp_path / "locked" / "b.json.gz", [root("locked")])
+    scandir = os.scandir
+
+    def listing(path: Any) -> Any:
+        # As root, chmod 000 would not stop the walk: deny it here instead. (Not only the walker
+        # lists: removing a temporary folder does too, by descriptor.)
+        if isinstance(path, str) and Path(path).name == "locked":
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", listing)
+
+    run = detect(str(tmp_path))
+    assert run.code == EXIT_UNREADABLE
+    assert f"cannot read {tmp_path / 'locked'}: permission denied" in run.err
+    assert run.found() == ["readable"]
+
+
+def test_links_are_followed_once(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    log(logs / "2026" / "a.json.gz", [root("a")])
+    (logs / "2026" / "up").symlink_to(logs)  # a loop: back to an ancestor
+    (logs / "same-year").symlink_to(logs / "2026")  # a folder reachable twice
+    (logs / "2026" / "a-again.json.gz").symlink_to(logs / "2026" / "a.json.gz")
+    os.link(logs / "2026" / "a.json.gz", logs / "2026" / "a-hard-link.json.gz")
+    log(tmp_path / "elsewhere" / "b.json.gz", [root("b")])
+    (logs / "elsewhere").symlink_to(tmp_path / "elsewhere")
+
+    run = detect(str(logs), str(logs / "2026" / "a.json.gz"))
+    assert run.code == EXIT_OK, run.err
+    assert sorted(run.found()) == ["a", "b"]
+    assert run.tally() == "2 events from 2 files"
+
+
+# 5. Names, several objects per file, events without Records, null records, empty files.
+
+
+def test_suffixes_in_any_case(tmp_path: Path) -> None:
+    log(tmp_path / "A.JSON.GZ", [root("upper")])
+    log(tmp_path / "b.Json", [root("mixed")])
+    write(tmp_path / "notes.txt", b"not a log file")
+
+    run = detect(str(tmp_path))
+    assert run.code == EXIT_OK, run.err
+    assert sorted(run.found()) == ["mixed", "upper"]
+
+
+def test_one_json_object_per_line(tmp_path: Path) -> None:
+    logs = [{"Records": [root("l1"), benign("l2")]}, {"Records": [root("l3")]}]
+    write(tmp_path / "logs.json.gz", "\n".join(json.dumps(o) for o in logs).encode())
+    # An export: bare events, with three lines that are neither a log file nor an event.
+    lines = [root("e1"), benign("e2"), {"eventName": "NoSource"}, [1, 2], 42, root("e3")]
+    write(tmp_path / "events.json", "\n".join(json.dumps(o) for o in lines).encode())
+
+    run = detect(str(tmp_path))
+    assert run.code == EXIT_UNREADABLE
+    assert (
+        f"cannot read part of {tmp_path / 'events.json'}: 3 of its 6 JSON objects are neither "
+        "a log file nor an event" in run.err
+    )
+    assert sorted(run.found()) == ["e1", "e3", "l1", "l3"]
+    assert run.tally() == "6 events from 2 files"
+    assert "0 unreadable" in run.err
+
+
+def test_null_records_leave_the_file_and_its_events(tmp_path: Path) -> None:
+    log(tmp_path / "nulls.json.gz", [None, root("kept"), None, benign("also-kept")])
+
+    run = detect(str(tmp_path))
+    assert run.code == EXIT_OK, run.err
+    assert f"warning: {tmp_path / 'nulls.json.gz'}: 2 null records left out" in run.err
+    assert "no Records array" not in run.err
+    assert run.found() == ["kept"]
+    assert run.tally() == "2 events from 1 files"
+
+
+def test_empty_files_are_named(tmp_path: Path) -> None:
+    (tmp_path / "empty.json").write_bytes(b"")
+    (tmp_path / "empty.json.gz").write_bytes(gzip.compress(b""))
+    (tmp_path / "zero.json.gz").write_bytes(b"")
+    log(tmp_path / "good.json.gz", [root("good")])
+
+    run = detect(str(tmp_path))
+    assert run.code == EXIT_UNREADABLE
+    for name in ("empty.json", "empty.json.gz", "zero.json.gz"):
+        assert f"cannot read {tmp_path / name}: empty file" in run.err
+    assert run.found() == ["good"]
+    assert run.tally() == "1 events from 1 files"
+    assert "3 unreadable" in run.err
+
+
+def test_names_duckdb_would_take_as_globs(tmp_path: Path) -> None:
+    log(tmp_path / "a[xy].json", [root("brackets")])
+    log(tmp_path / "ax.json", [root("ax")])
+    log(tmp_path / "star*.json", [root("star")])
+
+    run = detect(str(tmp_path))
+    assert run.code == EXIT_OK, run.err
+    assert sorted(run.found()) == ["ax", "brackets", "star"]
+    assert run.tally() == "3 events from 3 files"
+
+
+# 6. The process: a closed or full stdout, memory, Ctrl-C, usage.
+
+
+def python_m_detect(*argv: str, **options: Any) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "detect", *argv],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        **options,
+    )
+
+
+@pytest.fixture(scope="module")
+def many_findings(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Findings beyond a pipe's buffer (64 KiB), and one unreadable file."""
+    folder = tmp_path_factory.mktemp("many")
+    log(folder / "root.json.gz", [root(f"root-{i:04d}") for i in range(1000)])
+    (folder / "empty.json").write_bytes(b"")
+    return folder
+
+
+def test_a_closed_stdout_keeps_the_problems_and_the_exit_status(many_findings: Path) -> None:
+    with python_m_detect(
+        str(many_findings), "--format", "jsonl", stdout=subprocess.PIPE
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert json.loads(process.stdout.readline())["eventID"] == "root-0000"
+        process.stdout.close()  # as `| head -1` does
+        err = process.stderr.read()
+    assert process.returncode == EXIT_UNREADABLE
+    assert f"cannot read {many_findings / 'empty.json'}: empty file" in err
+    assert "1000 findings" in err
+    assert "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_a_full_stdout_is_an_error(many_findings: Path) -> None:
+    with open("/dev/full", "w") as full:
+        process = python_m_detect(str(many_findings), stdout=full)
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == EXIT_UNFINISHED
+    assert err.splitlines()[-1] == "detect: cannot write the findings: no space left on device"
+    assert f"cannot read {many_findings / 'empty.json'}: empty file" in err
+    assert "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_out_of_memory_names_the_setting(
+    many_findings: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DuckDB reserves 32 MiB to read JSON: 20 MB cannot be enough.
+    run = detect(str(many_findings), "--memory-limit", "20MB")
+    assert run.code == EXIT_UNFINISHED
+    assert run.err.startswith("detect: out of memory (failed to allocate")
+    assert "raise --memory-limit (now 20MB)" in run.err
+    assert len(run.err.splitlines()) == 1
+
+    def exhausted(*_: Any) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(engine.Engine, "findings", exhausted)
+    run = detect(str(many_findings))
+    assert run.code == EXIT_UNFINISHED
+    assert run.err.splitlines() == [
+        "detect: out of memory: lower --memory-limit (now DuckDB's default, 80% of RAM) so that "
+        "DuckDB writes to disk sooner and leaves memory to the rest, or run on fewer files at once"
+    ]
+
+
+def test_memory_limit_values(many_findings: Path) -> None:
+    run = detect(str(many_findings), "--memory-limit", "100MB")
+    assert run.code == EXIT_UNREADABLE, run.err
+    assert len(run.found()) == 1000
+    assert detect(str(many_findings), "--memory-limit", "lots").code == EXIT_USAGE
+
+
+def test_ctrl_c_exits_130_quietly() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        host, port = server.getsockname()
+        # An S3 endpoint that accepts and never answers: the run waits in the listing.
+        process = python_m_detect(
+            "s3://trail-logs/",
+            "--endpoint-url",
+            f"http://{host}:{port}",
+            stdout=subprocess.PIPE,
+            env={
+                **os.environ,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": "us-east-1",
+            },
+        )
+        connection, _ = server.accept()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+        connection.close()
+    assert process.returncode == 130
+    assert (out, err) == ("", "")
+
+
+# 7. More files than a batch holds, unreadable ones at the batch boundary and at the end.
+
+
+def test_batches_load_every_file_once(tmp_path: Path) -> None:
+    count = 2 * engine.BATCH_FILES + 1
+    bad = {engine.BATCH_FILES, count - 1}  # the first of the second batch, and the last
+    for number in range(count):
+        path = tmp_path / f"{number:04d}.json.gz"
+        if number in bad:
+            write(path, b"<html>502 Bad Gateway</html>")
+        else:
+            log(path, [root(f"event-{number:04d}")])
+
+    run = detect(str(tmp_path))
+    assert run.code == EXIT_UNREADABLE
+    assert run.found() == [f"event-{n:04d}" for n in range(count) if n not in bad]
+    assert run.tally() == f"{count - 2} events from {count - 2} files"
+    for number in bad:
+        assert run.err.count(f"cannot read {tmp_path / f'{number:04d}.json.gz'}: ") == 1
+    assert len(run.err.splitlines()) == 3
