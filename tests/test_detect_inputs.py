@@ -369,6 +369,28 @@ def test_null_records_leave_the_file_and_its_events(tmp_path: Path) -> None:
     assert run.tally() == "2 events from 1 files"
 
 
+def test_odd_events_are_reported_and_still_examined(tmp_path: Path) -> None:
+    """Values that cannot be typed, or no eventID at all: the run finishes, every root event is
+    still a finding, and the odd ones are counted on stderr."""
+    odd = [
+        root("garbled-time", eventTime="redacted"),
+        root("read-only-2", readOnly=2),
+        {key: value for key, value in root("x").items() if key != "eventID"},
+        root(""),
+    ]
+    run = detect(str(log(tmp_path / "odd.json.gz", [*odd, root("sound"), benign("b")])))
+    assert run.code == EXIT_OK, run.err
+    found = run.found()
+    assert len(found) == 5
+    assert {"garbled-time", "read-only-2", "sound"} <= set(found)
+    assert sum(event_id.startswith("surrogate:") for event_id in found) == 2
+    assert (
+        "detect: odd events, landed and examined like the others: 1 with an unreadable "
+        "eventTime, 1 with an unreadable readOnly, 2 with no eventID\n"
+    ) in run.err
+    assert run.tally() == "6 events from 1 files"
+
+
 def test_empty_files_are_named(tmp_path: Path) -> None:
     (tmp_path / "empty.json").write_bytes(b"")
     (tmp_path / "empty.json.gz").write_bytes(gzip.compress(b""))

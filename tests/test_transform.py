@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from detect import generate
-from detect.engine import EVENTS, FINDINGS, Engine
+from detect.engine import EVENTS, FINDINGS, RAW_TABLE, Engine
 from lib import sql
 from lib.detections import load_detections
 
@@ -279,3 +279,18 @@ def test_a_different_event_on_the_same_day_lands_in_a_later_run(tmp_path: Path) 
     _, rows = engine.query(f"SELECT eventID, eventDate FROM {EVENTS} ORDER BY eventTime")
     assert [row[0] for row in rows] == ["morning", "evening"]
     assert rows[0][1] == rows[1][1]
+
+
+@pytest.mark.parametrize("accelerate", [True, False], ids=["runner-plan", "fakesnow-plan"])
+def test_a_null_record_is_no_event(accelerate: bool) -> None:
+    """Snowpipe loads a file as it is: a JSON null in Records reaches the events task, which must
+    neither land it nor fail on it. (The runner leaves nulls out when it reads a file, so the
+    raw row is written here as the pipe would.)"""
+    engine = Engine(DETECTIONS, accelerate=accelerate)
+    record = json.dumps({"Records": [None, ROOT_SIGN_IN, None]}).replace("'", "''")
+    engine.query(
+        f"INSERT INTO {RAW_TABLE} SELECT PARSE_JSON('{record}'), 'a.json.gz', CURRENT_TIMESTAMP()"
+    )
+    engine.land()
+    _, rows = engine.query(f"SELECT eventID FROM {EVENTS}")
+    assert rows == [(ROOT_SIGN_IN["eventID"],)]
