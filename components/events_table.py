@@ -1,8 +1,8 @@
 """EventsTable: every event parsed once, into a typed table that a task keeps up to date.
 
 A stream on the raw table hands each newly loaded log file to a task, which flattens it and
-MERGEs the events into CLOUDTRAIL_EVENTS (sql/events_merge.sql): each eventID once, however
-often CloudTrail or a backfill delivers it.
+MERGEs the events into CLOUDTRAIL_EVENTS (sql/events_merge.sql): each event once, however
+often CloudTrail or a backfill delivers it; no odd value can fail it.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class EventsTable(pulumi.ComponentResource):
             database=location.database,
             schema=location.schema,
             name=EVENTS_TABLE,
-            comment="One row per CloudTrail event, typed and deduplicated on eventID",
+            comment="One row per CloudTrail event, typed; identical copies landed once (EVENTHASH)",
             columns=[{"name": column, "type": type_} for column, type_ in sql.EVENT_COLUMNS],
             # Queries filter on time: clustering on the day lets Snowflake skip the rest.
             cluster_bies=["EVENTDATE"],

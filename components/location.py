@@ -33,12 +33,16 @@ class SnowflakeLocation:
         parent: pulumi.Resource,
         after: Sequence[pulumi.Resource] = (),
         *,
-        retain_on_delete: bool = False,
-        delete_before_replace: bool = False,
+        retain_on_delete: bool | None = None,
+        delete_before_replace: bool | None = None,
         replace_with: Sequence[pulumi.Resource] = (),
     ) -> pulumi.ResourceOptions:
         """Options for an object in this schema: parented, and waiting for the database and
-        schema as well as for `after` (the objects its definition or statement names)."""
+        schema as well as for `after` (the objects its definition or statement names).
+
+        The other options stay unset unless given: an explicit False would override the
+        provider, which deletes a named object before creating its replacement (creating first
+        would fail on the name), and would stop `retain_on_delete` being inherited."""
         return pulumi.ResourceOptions(
             parent=parent,
             depends_on=[*self.created_by, *after],

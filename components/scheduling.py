@@ -57,6 +57,9 @@ def stream_and_task(name: str, parent: pulumi.Resource, merge: ScheduledMerge) -
         schedule={"minutes": merge.interval_minutes},
         # Checked without a warehouse: an interval with nothing new costs nothing.
         when=f"SYSTEM$STREAM_HAS_DATA('{stream_name}')",
+        # The flatten's TRY_CAST reads CloudTrail's ISO 8601 times under the session's
+        # TIMESTAMP_INPUT_FORMAT: an account that changed it would land every event untyped.
+        timestamp_input_format="AUTO",
         started=True,
         comment=merge.task_comment,
         opts=location.options(parent, [stream, *merge.after]),

@@ -89,6 +89,8 @@ class SnowpipeIngest(pulumi.ComponentResource):
             # One invalid UTF-8 sequence would otherwise fail the whole file, and Snowpipe skips a
             # failed file (ON_ERROR = SKIP_FILE): replace it with U+FFFD and keep the events.
             replace_invalid_characters="true",
+            # Likewise a duplicated key in one event (by default the file fails): keep the last.
+            allow_duplicate="true",
             opts=location.options(self),
         )
         stage = snowflake.StageExternalS3(

@@ -47,6 +47,8 @@ class Registered:
     provider: str
     retain_on_delete: bool
     delete_before_replace: bool
+    delete_before_replace_defined: bool
+    """False: left to the provider (which deletes a named object before creating its successor)."""
     replace_with: list[str]
     outputs: dict[str, Any]
     """What the mock provider returned: the resource's state after `up`."""
@@ -218,6 +220,7 @@ def _registered(urn: str, request: Any) -> Registered:
         provider=request.provider,
         retain_on_delete=request.retainOnDelete,
         delete_before_replace=request.deleteBeforeReplace,
+        delete_before_replace_defined=request.deleteBeforeReplaceDefined,
         replace_with=list(request.replace_with),
         outputs=dict(_MONITOR.resources[urn].state) if urn in _MONITOR.resources else {},
     )

@@ -201,8 +201,9 @@ def test_stage_reads_the_log_prefix_through_the_integration(dev: Deployment) -> 
     assert stage.inputs["fileFormat"] == {"formatName": "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_JSON"}
     assert dev.depends_on(stage, dev.one(FILE_FORMAT))
     assert dev.one(FILE_FORMAT).inputs["compression"] == "AUTO"
-    # One bad byte must not make Snowpipe skip a whole log file.
+    # One bad byte or a repeated key must not make Snowpipe skip a whole log file.
     assert dev.one(FILE_FORMAT).inputs["replaceInvalidCharacters"] == "true"
+    assert dev.one(FILE_FORMAT).inputs["allowDuplicate"] == "true"
 
 
 def test_replacements_cascade_so_nothing_is_silently_broken(dev: Deployment) -> None:
@@ -213,6 +214,15 @@ def test_replacements_cascade_so_nothing_is_silently_broken(dev: Deployment) -> 
     assert pipe.replace_with == [stage.urn]
     assert stage.replace_with == [integration.urn]
     assert grant.replace_with == [integration.urn]
+
+
+def test_only_the_pipe_overrides_when_the_provider_deletes_a_replaced_object(
+    dev: Deployment,
+) -> None:
+    """The provider deletes a named object before creating its replacement (creating first would
+    fail on the name); an explicit delete_before_replace=False anywhere would override that."""
+    overriding = {r.name for r in dev.resources if r.delete_before_replace_defined}
+    assert overriding == {dev.one(PIPE).name}
 
 
 def test_raw_table_columns(dev: Deployment) -> None:
@@ -499,6 +509,8 @@ def test_events_task_merges_the_raw_stream_into_the_typed_table(dev: Deployment)
     assert task.inputs["when"] == f"SYSTEM$STREAM_HAS_DATA('{stream_name}')"
     assert task.inputs["schedule"] == {"minutes": 5}
     assert task.inputs["warehouse"] == "COMPUTE_WH"
+    # An account-wide TIMESTAMP_INPUT_FORMAT must not make TRY_CAST miss CloudTrail's times.
+    assert task.inputs["timestampInputFormat"] == "AUTO"
     assert dev.depends_on(task, stream) and dev.depends_on(task, table)
     assert dev.depends_on(stream, dev.named("ingest-raw"))
     assert table.inputs["clusterBies"] == ["EVENTDATE"]
