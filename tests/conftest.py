@@ -17,6 +17,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from moto.server import ThreadedMotoServer
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.stack import Stack
@@ -230,3 +231,31 @@ def _registered(urn: str, request: Any) -> Registered:
 def deploy() -> Iterator[Callable[..., Deployment]]:
     yield run_program
     pulumi.runtime.set_all_config({})
+
+
+def strings(value: Any) -> Iterator[str]:
+    """Every string in a resource's inputs (or any nest of dicts and lists)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
+@pytest.fixture
+def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """An S3 API on loopback, on a free port, stopped after the test."""
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

@@ -49,14 +49,14 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlglot
-from conftest import Registered
+from conftest import Registered, strings
 from fakesnow.instance import FakeSnow
 from sqlglot import exp
 
@@ -257,7 +257,7 @@ class Account:
         self._register(resource)
 
     def _grant(self, resource: Registered) -> None:
-        for name in _strings(resource.inputs):
+        for name in strings(resource.inputs):
             declared_as = self.declared.get(name.upper())
             if declared_as is None:
                 continue
@@ -383,14 +383,3 @@ def rehearse(order: Sequence[Registered], label: str) -> Account:
                 f"{label}, step {step}/{len(order)}: {resource.name} ({resource.type}): {error}"
             ) from error
     return account
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 import sqlglot
-from conftest import Deployment, Registered
+from conftest import Deployment, Registered, strings
 from sqlglot import exp
 
 Deploy = Callable[..., Deployment]
@@ -83,17 +82,6 @@ class Objects:
         for word in _WORD.findall(text):
             if word.upper() in self.by_name and self.by_name[word.upper()].type in INTEGRATIONS:
                 yield word.upper()
-
-
-def strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings(item)
 
 
 def prerequisites(resource: Registered, objects: Objects) -> dict[str, Registered]:

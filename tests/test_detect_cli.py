@@ -7,12 +7,10 @@ import csv
 import gzip
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from detect import generate
 from detect.cli import EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE, Progress, main
@@ -162,22 +160,6 @@ def test_progress_bar_only_on_a_terminal() -> None:
         progress.finish("4 files read")
     assert "\r[###############...............] 2/4 files" in terminal.getvalue()
     assert pipe.getvalue() == ""
-
-
-@pytest.fixture
-def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """An S3 API on loopback, on a free port, stopped after the test."""
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def test_s3_prefix(s3_endpoint: str, logs: tuple[Path, generate.Summary]) -> None:

@@ -16,13 +16,11 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from detect import engine, sources
 from detect.cli import EXIT_OK, EXIT_UNFINISHED, EXIT_UNREADABLE, EXIT_USAGE, main
@@ -218,22 +216,6 @@ def test_a_folder_named_like_insights_is_read(tmp_path: Path) -> None:
     assert run.code == EXIT_OK, run.err
     assert run.found() == ["reviewed"]
     assert "2 digest/insight files skipped" in run.err
-
-
-@pytest.fixture
-def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """An S3 API on loopback, on a free port, stopped after the test."""
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def test_s3_keys_are_names_not_paths(s3_endpoint: str, tmp_path: Path) -> None:
