@@ -1,11 +1,13 @@
 """A faster plan for flattening the raw log files on the embedded engine, from the same SQL.
 
-events_flatten.sql selects `value:<field>::<type>` from every element of `record:Records`.
-fakesnow runs that as written: a generic FLATTEN macro per row, then one JSON parse per column
-and event, about 30 parses of every event. Snowflake stores VARIANT columnar and pays none of
-that. This compiles a SELECT of exactly that shape to DuckDB SQL that parses each event once
-(`from_json` into a struct holding just the selected fields). Any other shape returns None and
-runs through fakesnow unchanged; the tests check that both plans return the same rows.
+events_flatten.sql selects `value:<field>::<type>` (or its TRY_CAST, or the hash of the whole
+element) from every element of `record:Records`. fakesnow runs that as written: a generic FLATTEN
+macro per row, then one JSON parse per column and event, about 30 parses of every event.
+Snowflake stores VARIANT columnar and pays none of that. This compiles a SELECT of exactly that
+shape to DuckDB SQL that splits each record into its elements' text (which the hash reads) and
+parses each element once (`from_json` into a struct holding just the selected fields). Any other
+shape returns None and runs through fakesnow unchanged; the tests check that both plans return
+the same rows.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ _TYPES = {
     exp.DataType.Type.TEXT: ("VARCHAR", "VARCHAR"),
     exp.DataType.Type.VARIANT: ("JSON", "JSON"),
 }
+_TEXT = (exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT)
 # TRY_CAST of a field's text -> the DuckDB expression of `{}` (the text) that fakesnow runs for it;
 # fakesnow adds Snowflake's 'on' / 'off' to DuckDB's boolean strings.
 _TRY_CASTS = {
@@ -79,9 +82,6 @@ def _is_whole_value_hash(value: exp.Expression | None) -> bool:
         and isinstance(text.this, exp.Column)
         and text.this.name.lower() == "value"
     )
-
-
-_TEXT = (exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT)
 
 
 def compile_flatten(statement: str) -> str | None:
