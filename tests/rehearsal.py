@@ -80,7 +80,7 @@ GRANTS = (
     "snowflake:index/grantDatabaseRole:GrantDatabaseRole",
 )
 # The objects fakesnow cannot hold, which the stand-ins keep in `Account.registry`.
-_REGISTERED = (*INTEGRATIONS, TASK, PIPE, ALERT)
+REGISTERED = (*INTEGRATIONS, TASK, PIPE, ALERT)
 
 STREAM_HAS_DATA = re.compile(r"SYSTEM\$STREAM_HAS_DATA\(\s*'([^']+)'\s*\)", re.IGNORECASE)
 _ALERT_FUNCTION = re.compile(r"SNOWFLAKE\.ALERT\.(\w+)\(\s*\)", re.IGNORECASE)
@@ -261,7 +261,7 @@ class Account:
             declared_as = self.declared.get(name.upper())
             if declared_as is None:
                 continue
-            if declared_as not in _REGISTERED:
+            if declared_as not in REGISTERED:
                 raise NotImplementedError(f"a grant on a {declared_as}: add its existence check")
             self._require_registered(name)
 
