@@ -5,33 +5,44 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= demo-logs
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: help install demo lint typecheck test bench clean
+.PHONY: help install hooks demo fmt lint typecheck check test bench clean
 
 help:
 	@echo "make demo       generate sample CloudTrail logs and run the CIS detections on them"
-	@echo "make test       lint (ruff), type-check (mypy) and run the tests (pytest)"
+	@echo "make fmt        format the code and apply ruff's safe fixes"
+	@echo "make check      the fast inner loop: ruff, then the tests up to the first failure"
+	@echo "make test       everything CI runs: ruff, mypy (strict) and the whole test suite"
 	@echo "make bench      measure the detection runner against plain DuckDB (200,000 events)"
 	@echo "make install    create $(VENV) and install every pinned requirement"
+	@echo "make hooks      run ruff before every commit (pre-commit, .pre-commit-config.yaml)"
 	@echo "make clean      remove $(VENV), the demo logs and caches"
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
 # Re-install only when a requirements file changed.
-$(VENV)/.installed-detect: requirements-detect.txt | $(BIN)/activate
+$(VENV)/.installed-detect: requirements-detect.txt requirements-pack.txt | $(BIN)/activate
 	$(PIP) -r requirements-detect.txt
 	touch $@
 
-$(VENV)/.installed: requirements.txt requirements-detect.txt requirements-dev.txt | $(BIN)/activate
+$(VENV)/.installed: requirements.txt requirements-detect.txt requirements-pack.txt \
+		requirements-dev.txt | $(BIN)/activate
 	$(PIP) -r requirements-dev.txt
 	touch $@ $(VENV)/.installed-detect
 
 install: $(VENV)/.installed
 
+hooks: install
+	$(BIN)/pre-commit install
+
 demo: $(VENV)/.installed-detect
 	rm -rf $(DEMO_DIR)
 	$(BIN)/python -m detect generate $(DEMO_DIR) --events 20000
 	$(BIN)/python -m detect $(DEMO_DIR) --summary
+
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 lint: install
 	$(BIN)/ruff check .
@@ -39,6 +50,10 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+
+# No mypy here: it is the slow part of `make test`, and CI runs it.
+check: lint
+	$(BIN)/pytest -x -q
 
 test: lint typecheck
 	$(BIN)/pytest
