@@ -11,9 +11,7 @@ import pulumi_snowflake as snowflake
 from components.location import SnowflakeLocation
 from lib import sql
 from lib.detections import Detection, findings_statement
-
-VIEW = "CLOUDTRAIL"
-ALL_VIEW = "DETECT_ALL"
+from lib.schema import CLOUDTRAIL_VIEW, DETECT_ALL_VIEW
 
 
 @dataclass
@@ -35,12 +33,12 @@ class CloudTrailView(pulumi.ComponentResource):
     ) -> None:
         super().__init__("cloudtrail-snowflake:snowflake:CloudTrailView", name, None, opts)
         location = args.location
-        self.view_name = location.qualified(VIEW)
+        self.view_name = location.qualified(CLOUDTRAIL_VIEW)
         events = snowflake.View(
             f"{name}-view",
             database=location.database,
             schema=location.schema,
-            name=VIEW,
+            name=CLOUDTRAIL_VIEW,
             statement=sql.cloudtrail_view_statement(args.events_table),
             comment="One row per CloudTrail event (columns of Snowflake's CloudTrail quickstart)",
             # A changed statement recreates the view; keep the grants analysts were given.
@@ -66,12 +64,12 @@ class CloudTrailView(pulumi.ComponentResource):
                 )
             )
 
-        self.all_view_name = location.qualified(ALL_VIEW)
+        self.all_view_name = location.qualified(DETECT_ALL_VIEW)
         snowflake.View(
             f"{name}-all",
             database=location.database,
             schema=location.schema,
-            name=ALL_VIEW,
+            name=DETECT_ALL_VIEW,
             statement=findings_statement(args.detections, qualified_views),
             comment="Every detection over every event, one row per detection and event",
             copy_grants=True,

@@ -16,10 +16,7 @@ from components.location import SnowflakeLocation
 from components.scheduling import ScheduledMerge, stream_and_task
 from lib import sql
 from lib.providers import grant_account_privilege
-
-EVENTS_TABLE = "CLOUDTRAIL_EVENTS"
-RAW_STREAM = "CLOUDTRAIL_RAW_STREAM"
-EVENTS_TASK = "CLOUDTRAIL_EVENTS_TASK"
+from lib.schema import EVENT_COLUMNS, EVENTS_TABLE, EVENTS_TASK, RAW_STREAM
 
 
 @dataclass
@@ -65,7 +62,7 @@ class EventsTable(pulumi.ComponentResource):
             schema=location.schema,
             name=EVENTS_TABLE,
             comment="One row per CloudTrail event, typed; identical copies landed once (EVENTHASH)",
-            columns=[{"name": column, "type": type_} for column, type_ in sql.EVENT_COLUMNS],
+            columns=[{"name": c.identifier, "type": c.type} for c in EVENT_COLUMNS],
             # Queries filter on time: clustering on the day lets Snowflake skip the rest.
             cluster_bies=["EVENTDATE"],
             # The findings stream reads it; declared so the provider does not see a change.

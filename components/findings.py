@@ -16,11 +16,13 @@ from components.location import SnowflakeLocation
 from components.scheduling import ScheduledMerge, stream_and_task
 from lib import sql
 from lib.detections import Detection, findings_statement
-
-FINDINGS_TABLE = "FINDINGS"
-EVENTS_STREAM = "CLOUDTRAIL_EVENTS_STREAM"
-FINDINGS_TASK = "FINDINGS_TASK"
-SUMMARY_VIEW = "FINDINGS_SUMMARY"
+from lib.schema import (
+    EVENTS_STREAM,
+    FINDING_COLUMNS,
+    FINDINGS_SUMMARY_VIEW,
+    FINDINGS_TABLE,
+    FINDINGS_TASK,
+)
 
 
 @dataclass
@@ -52,9 +54,7 @@ class Findings(pulumi.ComponentResource):
             schema=location.schema,
             name=FINDINGS_TABLE,
             comment="One row per detection and CloudTrail event, kept by the findings task",
-            columns=[
-                {"name": column, "type": type_} for column, type_ in sql.FINDING_TABLE_COLUMNS
-            ],
+            columns=[{"name": c.identifier, "type": c.type} for c in FINDING_COLUMNS],
             cluster_bies=["TO_DATE(EVENTTIME)"],
             # Findings are an audit record: they outlive the stack.
             opts=location.options(self, retain_on_delete=True),
@@ -85,12 +85,12 @@ class Findings(pulumi.ComponentResource):
             ),
         )
 
-        self.summary_view = location.qualified(SUMMARY_VIEW)
+        self.summary_view = location.qualified(FINDINGS_SUMMARY_VIEW)
         snowflake.View(
             f"{name}-summary",
             database=location.database,
             schema=location.schema,
-            name=SUMMARY_VIEW,
+            name=FINDINGS_SUMMARY_VIEW,
             statement=sql.findings_summary_statement(self.findings_table),
             comment="Findings per detection and day: count, first and last seen, actors",
             copy_grants=True,

@@ -13,6 +13,7 @@ import pulumi_snowflake as snowflake
 from components.location import SnowflakeLocation
 from lib import alerts, iam
 from lib.providers import SHARED_GRANT, grant_account_privilege, grant_integration_usage
+from lib.schema import FINDINGS_ALERT
 
 # The AWS managed key: encrypted at rest with no key to manage, and its key policy lets the
 # account's principals use it through SNS, so the publishing role needs no KMS permission (see
@@ -190,12 +191,12 @@ class FindingsAlerts(pulumi.ComponentResource):
         )
 
         location = args.location
-        self.alert_name = location.qualified(alerts.ALERT)
+        self.alert_name = location.qualified(FINDINGS_ALERT)
         snowflake.Alert(
             f"{name}-alert",
             database=location.database,
             schema=location.schema,
-            name=alerts.ALERT,
+            name=FINDINGS_ALERT,
             warehouse=args.warehouse,
             alert_schedule={"interval": args.interval_minutes},
             condition=condition,

@@ -11,11 +11,7 @@ import pulumi_snowflake as snowflake
 
 from components.location import SnowflakeLocation
 from lib import iam, sql
-
-RAW_TABLE = "CLOUDTRAIL_RAW"
-FILE_FORMAT = "CLOUDTRAIL_JSON"
-STAGE = "CLOUDTRAIL_STAGE"
-PIPE = "CLOUDTRAIL_PIPE"
+from lib.schema import FILE_FORMAT, PIPE, RAW_COLUMNS, RAW_TABLE, STAGE
 
 
 @dataclass
@@ -75,8 +71,7 @@ class SnowpipeIngest(pulumi.ComponentResource):
             # The events stream reads it; declared so the provider does not see a change.
             change_tracking=True,
             columns=[
-                {"name": column, "type": type_, "nullable": False}
-                for column, type_ in sql.RAW_COLUMNS
+                {"name": c.identifier, "type": c.type, "nullable": False} for c in RAW_COLUMNS
             ],
             opts=location.options(self, retain_on_delete=True),
         )

@@ -20,19 +20,17 @@ import duckdb
 from fakesnow.instance import FakeSnow
 
 from detect.accelerate import compile_flatten
-from lib import sql
-from lib.detections import FINDING_COLUMNS, Detection, findings_statement
+from lib import schema, sql
+from lib.detections import Detection, findings_statement
 
 DATABASE = "CLOUDTRAIL_LOCAL"
 SCHEMA = "AUDIT"
-RAW_TABLE = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_RAW")
-EVENTS = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_EVENTS")
+RAW_TABLE = sql.qualified(DATABASE, SCHEMA, schema.RAW_TABLE)
+EVENTS = sql.qualified(DATABASE, SCHEMA, schema.EVENTS_TABLE)
 # The raw rows flattened: what the stack's events task reads through the stream on the raw table.
 NEW_EVENTS = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_NEW_EVENTS")
-VIEW = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL")
-FINDINGS = sql.qualified(DATABASE, SCHEMA, "FINDINGS")
-
-_FINDING_KEYS = ("detection", "severity", *FINDING_COLUMNS)
+VIEW = sql.qualified(DATABASE, SCHEMA, schema.CLOUDTRAIL_VIEW)
+FINDINGS = sql.qualified(DATABASE, SCHEMA, schema.FINDINGS_TABLE)
 
 # fakesnow fetches DB-API results through Arrow, which DuckDB remarks on at every query.
 warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
@@ -76,9 +74,9 @@ class Engine:
         self._fakesnow = FakeSnow()
         self._duck = self._fakesnow.duck_conn
         self._cursor = self._fakesnow.connect(database=DATABASE, schema=SCHEMA).cursor()
-        self._cursor.execute(sql.create_table(RAW_TABLE, sql.RAW_COLUMNS))
-        self._cursor.execute(sql.create_table(EVENTS, sql.EVENT_COLUMNS))
-        self._cursor.execute(sql.create_table(FINDINGS, sql.FINDING_TABLE_COLUMNS))
+        self._cursor.execute(sql.create_table(RAW_TABLE, schema.RAW_COLUMNS))
+        self._cursor.execute(sql.create_table(EVENTS, schema.EVENT_COLUMNS))
+        self._cursor.execute(sql.create_table(FINDINGS, schema.FINDING_COLUMNS))
         flatten = sql.events_flatten_statement(RAW_TABLE)
         faster = compile_flatten(flatten) if accelerate else None
         self.accelerated = faster is not None
@@ -291,14 +289,14 @@ class Engine:
 
     def persisted_findings(self) -> list[Finding]:
         """The FINDINGS table, in the same shape as `findings`."""
-        columns = ", ".join(_FINDING_KEYS)
+        columns = ", ".join(schema.FINDING_KEYS)
         self._cursor.execute(
             f"SELECT {columns} FROM {FINDINGS} ORDER BY eventTime, detection, eventID"
         )
         return self._rows()
 
     def _rows(self) -> list[Finding]:
-        return [dict(zip(_FINDING_KEYS, row, strict=True)) for row in self._cursor.fetchall()]
+        return [dict(zip(schema.FINDING_KEYS, row, strict=True)) for row in self._cursor.fetchall()]
 
     def query(self, statement: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Runs Snowflake SQL on the engine: the column names and the rows."""
@@ -316,7 +314,7 @@ class Engine:
             f"OR STARTSWITH(eventID, '{sql.SURROGATE_ID_PREFIX}')"
         )
         # fakesnow upper-cases the keys OBJECT_CONSTRUCT builds inside a MERGE; Snowflake does not.
-        fields = {name.upper(): name for name in sql.typed_fields()}
+        fields = {c.identifier: c.name for c in schema.TYPED_COLUMNS}
         odd: Counter[str] = Counter()
         for untyped, without_time, without_id in self._cursor.fetchall():
             unreadable = [fields[key.upper()] for key in json.loads(untyped or "{}")]

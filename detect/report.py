@@ -9,9 +9,12 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from detect.engine import Finding
-from lib.detections import FINDING_COLUMNS, Detection
+from lib.detections import Detection
+from lib.schema import DETECTED_COLUMNS
 
 FORMATS = ("table", "jsonl", "csv")
+# A record for programs: the detection, then what the finding took from the event.
+_RECORD_KEYS = ("detection", "title", "severity", "cis", *(c.name for c in DETECTED_COLUMNS))
 _TABLE_COLUMNS = (
     ("eventTime", "TIME"),
     ("detection", "DETECTION"),
@@ -39,7 +42,7 @@ def _record(finding: Finding, detection: Detection) -> dict[str, Any]:
         "title": detection.title,
         "severity": finding["severity"],
         "cis": detection.cis["v1.4-v5.0"],
-        **{column: _text(finding[column]) or None for column in FINDING_COLUMNS},
+        **{c.name: _text(finding[c.name]) or None for c in DETECTED_COLUMNS},
     }
 
 
@@ -62,9 +65,7 @@ def write_findings(
         for finding in findings:
             out.write(json.dumps(_record(finding, by_id[finding["detection"]])) + "\n")
     elif fmt == "csv":
-        writer = csv.DictWriter(
-            out, ["detection", "title", "severity", "cis", *FINDING_COLUMNS], lineterminator="\n"
-        )
+        writer = csv.DictWriter(out, _RECORD_KEYS, lineterminator="\n")
         writer.writeheader()
         for finding in findings:
             writer.writerow(_record(finding, by_id[finding["detection"]]))

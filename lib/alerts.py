@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from lib import sql
 from lib.iam import PolicyDocument
 
-ALERT = "FINDINGS_ALERT"
-
 # Snowflake's alert schedule is `<n> MINUTE`; the provider accepts 1 to 1439 minutes.
 MIN_INTERVAL_MINUTES = 1
 MAX_INTERVAL_MINUTES = 1439

@@ -1,5 +1,5 @@
-"""The detection pack: one SELECT per CIS monitoring control in `sql/detections/<id>.sql`, its
-metadata and test events in `sql/detections/<id>.yml`.
+"""The detection pack: each detection's logic in `sql/detections/<id>.sql` (a condition over the
+`cloudtrail` view), its metadata and test events in `sql/detections/<id>.yml`.
 
 Both the stack (Snowflake views) and the embedded runner (`python -m detect`) render the same
 files through this module: one source of truth for the logic.
@@ -13,25 +13,10 @@ from typing import Any
 
 import yaml
 
-from lib.sql import SQL_DIR, load_sql
+from lib import schema
+from lib.sql import SQL_DIR, detected_columns, load_sql
 
 DETECTIONS_DIR = SQL_DIR / "detections"
-
-# Every detection returns exactly these columns, in this order, so the findings view can union
-# them and an analyst sees the same shape whichever detection fired.
-FINDING_COLUMNS = (
-    "eventTime",
-    "eventID",
-    "eventHash",
-    "eventName",
-    "eventSource",
-    "userIdentityType",
-    "userIdentityArn",
-    "sourceIPAddress",
-    "awsRegion",
-    "recipientAccountId",
-    "errorCode",
-)
 
 SEVERITIES = ("informational", "low", "medium", "high", "critical")
 
@@ -54,18 +39,20 @@ class Detection:
     description: str
     false_positives: list[str]
     triage: list[str]
-    sql: str
-    """The SELECT, with `{cloudtrail}` where the events view goes."""
+    condition: str
+    """The detection's logic: a boolean expression over a row of the `cloudtrail` view."""
     tests: list[TestCase] = field(default_factory=list)
 
     @property
     def view_name(self) -> str:
         """The Snowflake view the stack deploys for this detection."""
-        return f"DETECT_{self.id.upper()}"
+        return schema.detection_view(self.id)
 
     def render(self, cloudtrail: str) -> str:
-        """The SELECT over `cloudtrail` (a fully qualified view or table name)."""
-        return self.sql.format(cloudtrail=cloudtrail)
+        """The SELECT over `cloudtrail` (a fully qualified view or table name): the columns every
+        detection returns, so that the findings of all detections union into one shape; the
+        condition in parentheses, so that an OR in it cannot escape."""
+        return f"SELECT {detected_columns()}\nFROM {cloudtrail}\nWHERE (\n{self.condition}\n)"
 
 
 def load_detection(path: Path) -> Detection:
@@ -84,7 +71,7 @@ def load_detection(path: Path) -> Detection:
         description=meta["description"],
         false_positives=meta["false_positives"],
         triage=meta["triage"],
-        sql=load_sql(f"detections/{path.stem}.sql"),
+        condition=load_sql(f"detections/{path.stem}.sql"),
         tests=[TestCase(t["name"], t["match"], t["event"]) for t in meta.get("tests", [])],
     )
 
@@ -100,7 +87,7 @@ def findings_statement(detections: list[Detection], view_of: dict[str, str]) -> 
     detection's id and severity, each event (by its identity, eventHash) reported once per
     detection however the detection's SQL is written: the findings MERGE inserts every row it
     does not match, so two rows for one event would land as two findings."""
-    columns = ", ".join(FINDING_COLUMNS)
+    columns = ", ".join(c.name for c in schema.DETECTED_COLUMNS)
     branches = "\nUNION ALL\n".join(
         f"SELECT '{d.id}' AS detection, '{d.severity}' AS severity, {columns} FROM {view_of[d.id]}"
         for d in detections

@@ -2,84 +2,24 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 from pathlib import Path
+
+from lib.schema import (
+    CLOUDTRAIL_VIEW_COLUMNS,
+    DETECTED_COLUMNS,
+    EVENT_COLUMNS,
+    FINDING_COLUMNS,
+    FINDING_EVENT_FIELDS,
+    FINDING_KEYS,
+    TYPED_COLUMNS,
+    Column,
+)
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
-# The raw table: one CloudTrail log file per row as delivered, with where and when it was loaded.
-# Declared by the stack and by the embedded runner alike.
-RAW_COLUMNS = (("RECORD", "VARIANT"), ("FILENAME", "VARCHAR"), ("LOADED_AT", "TIMESTAMP_LTZ"))
-
-# The typed events table, filled by events_merge.sql (whose INSERT lists these columns in this
-# order): the scalar fields typed, the actor broken out, the nested parts kept as VARIANT. New
-# columns go at the end: the provider adds them to a deployed table in place.
-EVENT_COLUMNS = (
-    ("EVENTTIME", "TIMESTAMP_TZ"),
-    ("EVENTDATE", "DATE"),
-    ("EVENTID", "VARCHAR"),
-    ("EVENTNAME", "VARCHAR"),
-    ("EVENTSOURCE", "VARCHAR"),
-    ("AWSREGION", "VARCHAR"),
-    ("SOURCEIPADDRESS", "VARCHAR"),
-    ("USERAGENT", "VARCHAR"),
-    ("ERRORCODE", "VARCHAR"),
-    ("ERRORMESSAGE", "VARCHAR"),
-    ("USERIDENTITYTYPE", "VARCHAR"),
-    ("USERIDENTITYARN", "VARCHAR"),
-    ("USERIDENTITYACCOUNTID", "VARCHAR"),
-    ("USERIDENTITYPRINCIPALID", "VARCHAR"),
-    ("USERIDENTITYINVOKEDBY", "VARCHAR"),
-    ("READONLY", "BOOLEAN"),
-    ("EVENTTYPE", "VARCHAR"),
-    ("RECIPIENTACCOUNTID", "VARCHAR"),
-    ("REQUESTID", "VARCHAR"),
-    ("SHAREDEVENTID", "VARCHAR"),
-    ("EVENTVERSION", "VARCHAR"),
-    ("APIVERSION", "VARCHAR"),
-    ("MANAGEMENTEVENT", "VARIANT"),
-    ("EVENTCATEGORY", "VARCHAR"),
-    ("VPCENDPOINTID", "VARCHAR"),
-    ("SESSIONCREDENTIALFROMCONSOLE", "VARCHAR"),
-    ("USERIDENTITY", "VARIANT"),
-    ("REQUESTPARAMETERS", "VARIANT"),
-    ("RESPONSEELEMENTS", "VARIANT"),
-    ("ADDITIONALEVENTDATA", "VARIANT"),
-    ("RESOURCES", "VARIANT"),
-    ("SERVICEEVENTDETAILS", "VARIANT"),
-    ("ADDENDUM", "VARIANT"),
-    ("EDGEDEVICEDETAILS", "VARIANT"),
-    ("TLSDETAILS", "VARIANT"),
-    ("INSIGHTDETAILS", "VARIANT"),
-    ("SOURCEFILE", "VARCHAR"),
-    ("LOADEDAT", "TIMESTAMP_LTZ"),
-    # SHA-256 of the event's JSON: its identity (identical copies are one event).
-    ("EVENTHASH", "VARCHAR"),
-    # The delivered text of each typed field that could not be typed, by field; NULL if none.
-    ("UNTYPED", "VARIANT"),
-)
-
 # The eventID given to an event delivered without one: this prefix, then the event's hash.
 SURROGATE_ID_PREFIX = "surrogate:"
-
-# What the findings task persists: one row per detection and event (findings_merge.sql).
-FINDING_TABLE_COLUMNS = (
-    ("DETECTION", "VARCHAR"),
-    ("SEVERITY", "VARCHAR"),
-    ("EVENTID", "VARCHAR"),
-    ("EVENTTIME", "TIMESTAMP_TZ"),
-    ("EVENTNAME", "VARCHAR"),
-    ("EVENTSOURCE", "VARCHAR"),
-    ("USERIDENTITYTYPE", "VARCHAR"),
-    ("USERIDENTITYARN", "VARCHAR"),
-    ("SOURCEIPADDRESS", "VARCHAR"),
-    ("AWSREGION", "VARCHAR"),
-    ("RECIPIENTACCOUNTID", "VARCHAR"),
-    ("ERRORCODE", "VARCHAR"),
-    ("FIRST_SEEN_AT", "TIMESTAMP_LTZ"),
-    ("EVENT", "VARIANT"),
-    ("EVENTHASH", "VARCHAR"),
-)
 
 # The object keys CloudTrail gives its log files, single-account and organization layouts:
 #   <prefix>/AWSLogs/[o-<org>/]<account>/CloudTrail/<region>/YYYY/MM/DD/
@@ -112,32 +52,68 @@ def copy_statement(raw_table: str, stage: str) -> str:
     )
 
 
+def _listed(items: Iterable[str], indent: int) -> str:
+    """`items` one per line, comma-separated, for a placeholder indented by `indent` spaces."""
+    return f",\n{' ' * indent}".join(items)
+
+
+def _selected(name: str, expression: str) -> str:
+    return name if expression == name else f"{expression} AS {name}"
+
+
+# What the flatten fills: the events table's columns not computed by the MERGE, then the text
+# of each typed column as delivered.
+_FLATTENED = tuple(c for c in EVENT_COLUMNS if c.path is not None or c.expression is not None)
+
+
 def events_flatten_statement(source: str) -> str:
     """One row per event of the raw log files in `source` (the raw table or its stream)."""
-    return load_sql("events_flatten.sql").format(source=source)
-
-
-def typed_fields() -> tuple[str, ...]:
-    """The fields the flatten converts with TRY_CAST: the ones whose delivered value may not be
-    typable, and that events_merge.sql then records in UNTYPED."""
-    return tuple(re.findall(r"TRY_CAST\(value:(\w+)::string", load_sql("events_flatten.sql")))
+    columns = [_selected(c.name, c.flatten()) for c in _FLATTENED]
+    raw = [f"value:{c.path}::string AS {c.raw}" for c in TYPED_COLUMNS]
+    return load_sql("events_flatten.sql").format(
+        source=source, columns=_listed([*columns, *raw], 4)
+    )
 
 
 def events_merge_statement(events: str, new_events: str) -> str:
     """Lands `new_events` (a table, view or parenthesised SELECT) in `events`, once each."""
     return load_sql("events_merge.sql").format(
-        events=events, new_events=new_events, surrogate_prefix=SURROGATE_ID_PREFIX
+        events=events,
+        new_events=new_events,
+        surrogate_prefix=SURROGATE_ID_PREFIX,
+        any_untyped="\n            OR ".join(
+            f"({c.name} IS NULL AND {c.raw} IS NOT NULL)" for c in TYPED_COLUMNS
+        ),
+        untyped_fields=_listed(
+            (f"'{c.name}', IFF({c.name} IS NULL, {c.raw}, NULL)" for c in TYPED_COLUMNS), 16
+        ),
+        columns=_listed((c.name for c in EVENT_COLUMNS), 4),
+        values=_listed((f"s.{c.name}" for c in EVENT_COLUMNS), 4),
     )
 
 
 def cloudtrail_view_statement(events: str) -> str:
-    return load_sql("cloudtrail_view.sql").format(events=events)
+    return load_sql("cloudtrail_view.sql").format(
+        events=events, columns=_listed(CLOUDTRAIL_VIEW_COLUMNS, 4)
+    )
+
+
+def detected_columns() -> str:
+    """The select list of every detection over the `cloudtrail` view."""
+    return ", ".join(_selected(c.name, c.expression or c.name) for c in DETECTED_COLUMNS)
 
 
 def findings_merge_statement(findings: str, detections: str, new_events: str) -> str:
-    """Persists `detections` (the union of the detections over `new_events`) in `findings`."""
+    """Persists `detections` (the union of the detections over `new_events`, FINDING_KEYS) in
+    `findings`."""
     return load_sql("findings_merge.sql").format(
-        findings=findings, detections=detections, new_events=new_events
+        findings=findings,
+        detections=detections,
+        new_events=new_events,
+        detected=_listed((f"f.{name}" for name in FINDING_KEYS), 8),
+        event_fields=_listed((f"'{name}', e.{name}" for name in FINDING_EVENT_FIELDS), 12),
+        columns=_listed((c.name for c in FINDING_COLUMNS), 4),
+        values=_listed((f"s.{c.name}" for c in FINDING_COLUMNS), 4),
     )
 
 
@@ -145,6 +121,6 @@ def findings_summary_statement(findings: str) -> str:
     return load_sql("findings_summary.sql").format(findings=findings)
 
 
-def create_table(name: str, columns: tuple[tuple[str, str], ...]) -> str:
+def create_table(name: str, columns: tuple[Column, ...]) -> str:
     """DDL for the embedded engine; the stack declares the same columns as Table resources."""
-    return f"CREATE TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns)})"
+    return f"CREATE TABLE {name} ({', '.join(f'{c.identifier} {c.type}' for c in columns)})"

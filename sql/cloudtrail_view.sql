@@ -1,37 +1,7 @@
 -- The `cloudtrail` view: one row per event with the columns of Snowflake's CloudTrail quickstart,
 -- read from the typed, deduplicated events table ({events}), so that queries and detections on
 -- it no longer parse the raw log files; then the event's identity (eventHash) and what of it
--- could not be typed (untyped).
+-- could not be typed (untyped): {columns}, CLOUDTRAIL_VIEW_COLUMNS in lib/schema.py.
 SELECT
-    eventTime,
-    eventVersion,
-    userIdentity,
-    eventSource,
-    eventName,
-    awsRegion,
-    sourceIPAddress,
-    userAgent,
-    errorCode,
-    errorMessage,
-    requestParameters,
-    responseElements,
-    additionalEventData,
-    requestID,
-    eventID,
-    eventType,
-    apiVersion,
-    managementEvent,
-    resources,
-    recipientAccountId,
-    serviceEventDetails,
-    sharedEventID,
-    eventCategory,
-    vpcEndpointId,
-    addendum,
-    sessionCredentialFromConsole,
-    edgeDeviceDetails,
-    tlsDetails,
-    insightDetails,
-    eventHash,
-    untyped
+    {columns}
 FROM {events}

@@ -11,7 +11,10 @@
 -- (missing, null or "") gets one derived from its content, the same in every delivery: a prefix
 -- that no CloudTrail eventID has, then the hash. UNTYPED holds, for each typed field whose
 -- delivered value could not be converted, that value as text (OBJECT_CONSTRUCT leaves out the
--- fields whose value is NULL); it is NULL when everything was typed.
+-- fields whose value is NULL); it is NULL when everything was typed. {any_untyped} is true when
+-- a typed field is NULL although its text was delivered, {untyped_fields} the key and value of
+-- each, and {columns} / {values} every column of the events table, all rendered from
+-- lib/schema.py.
 -- SELECT * REPLACE: https://docs.snowflake.com/en/sql-reference/sql/select (and it keeps every
 -- INSERT value a plain column of s, which the embedded engine's MERGE needs).
 MERGE INTO {events} AS t
@@ -20,11 +23,9 @@ USING (
         * REPLACE (COALESCE(NULLIF(eventID, ''), '{surrogate_prefix}' || eventHash) AS eventID),
         TO_DATE(eventTime) AS eventDate,
         IFF(
-            (eventTime IS NULL AND rawEventTime IS NOT NULL)
-            OR (readOnly IS NULL AND rawReadOnly IS NOT NULL),
+            {any_untyped},
             OBJECT_CONSTRUCT(
-                'eventTime', IFF(eventTime IS NULL, rawEventTime, NULL),
-                'readOnly', IFF(readOnly IS NULL, rawReadOnly, NULL)
+                {untyped_fields}
             ),
             NULL
         ) AS untyped
@@ -34,21 +35,7 @@ USING (
 ) AS s
     ON t.eventHash = s.eventHash AND EQUAL_NULL(t.eventDate, s.eventDate)
 WHEN NOT MATCHED THEN INSERT (
-    eventTime, eventDate, eventID, eventName, eventSource, awsRegion, sourceIPAddress, userAgent,
-    errorCode, errorMessage, userIdentityType, userIdentityArn, userIdentityAccountId,
-    userIdentityPrincipalId, userIdentityInvokedBy, readOnly, eventType, recipientAccountId,
-    requestID, sharedEventID, eventVersion, apiVersion, managementEvent, eventCategory,
-    vpcEndpointId, sessionCredentialFromConsole, userIdentity, requestParameters,
-    responseElements, additionalEventData, resources, serviceEventDetails, addendum,
-    edgeDeviceDetails, tlsDetails, insightDetails, sourceFile, loadedAt, eventHash, untyped
+    {columns}
 ) VALUES (
-    s.eventTime, s.eventDate, s.eventID, s.eventName, s.eventSource, s.awsRegion,
-    s.sourceIPAddress, s.userAgent, s.errorCode, s.errorMessage,
-    s.userIdentityType, s.userIdentityArn, s.userIdentityAccountId, s.userIdentityPrincipalId,
-    s.userIdentityInvokedBy, s.readOnly,
-    s.eventType, s.recipientAccountId, s.requestID, s.sharedEventID, s.eventVersion,
-    s.apiVersion, s.managementEvent, s.eventCategory, s.vpcEndpointId,
-    s.sessionCredentialFromConsole, s.userIdentity, s.requestParameters, s.responseElements,
-    s.additionalEventData, s.resources, s.serviceEventDetails, s.addendum, s.edgeDeviceDetails,
-    s.tlsDetails, s.insightDetails, s.sourceFile, s.loadedAt, s.eventHash, s.untyped
+    {values}
 )

@@ -19,7 +19,7 @@ from conftest import (
 )
 from iam_lint import lint
 
-from lib import sql
+from lib import schema, sql
 from lib.config import ConfigError
 from lib.detections import findings_statement, load_detections
 
@@ -514,7 +514,9 @@ def test_events_task_merges_the_raw_stream_into_the_typed_table(dev: Deployment)
     assert dev.depends_on(task, stream) and dev.depends_on(task, table)
     assert dev.depends_on(stream, dev.named("ingest-raw"))
     assert table.inputs["clusterBies"] == ["EVENTDATE"]
-    assert [c["name"] for c in table.inputs["columns"]] == [n for n, _ in sql.EVENT_COLUMNS]
+    assert [c["name"] for c in table.inputs["columns"]] == [
+        c.identifier for c in schema.EVENT_COLUMNS
+    ]
     assert dev.named("ingest-raw").inputs["changeTracking"] is True
 
 

@@ -5,24 +5,10 @@
 -- Exactly the four names of the filter: DeleteConfigurationRecorder, StartConfigurationRecorder
 -- and rule changes (PutConfigRule, DeleteConfigRule) are not in it. Failed attempts (e.g. denied
 -- by an SCP) still match: CIS counts attempts. Matching is case-sensitive, as in the filter.
-SELECT
-    eventTime,
-    eventID,
-    eventHash,
-    eventName,
-    eventSource,
-    userIdentity:type::string AS userIdentityType,
-    userIdentity:arn::string AS userIdentityArn,
-    sourceIPAddress,
-    awsRegion,
-    recipientAccountId,
-    errorCode
-FROM {cloudtrail}
-WHERE
-    eventSource = 'config.amazonaws.com'
-    AND eventName IN (
-        'StopConfigurationRecorder',
-        'DeleteDeliveryChannel',
-        'PutDeliveryChannel',
-        'PutConfigurationRecorder'
-    )
+eventSource = 'config.amazonaws.com'
+AND eventName IN (
+    'StopConfigurationRecorder',
+    'DeleteDeliveryChannel',
+    'PutDeliveryChannel',
+    'PutConfigurationRecorder'
+)

@@ -4,18 +4,4 @@
 -- No eventSource condition, as in the filter. Failed attempts (an errorCode) match: CIS counts
 -- attempts. Not in the filter, so not matched: PutEventSelectors, PutInsightSelectors and the
 -- CloudTrail Lake calls (StopEventDataStoreIngestion, DeleteEventDataStore, ...). Case-sensitive.
-SELECT
-    eventTime,
-    eventID,
-    eventHash,
-    eventName,
-    eventSource,
-    userIdentity:type::string AS userIdentityType,
-    userIdentity:arn::string AS userIdentityArn,
-    sourceIPAddress,
-    awsRegion,
-    recipientAccountId,
-    errorCode
-FROM {cloudtrail}
-WHERE
-    eventName IN ('CreateTrail', 'UpdateTrail', 'DeleteTrail', 'StartLogging', 'StopLogging')
+eventName IN ('CreateTrail', 'UpdateTrail', 'DeleteTrail', 'StartLogging', 'StopLogging')

@@ -6,19 +6,5 @@
 -- match: CIS counts attempts. The deletion itself, which KMS logs as a DeleteKey service event
 -- when the waiting period ends, is not in the filter; nor are EnableKey, CancelKeyDeletion or
 -- DisableKeyRotation. Matching is case-sensitive, as in the filter.
-SELECT
-    eventTime,
-    eventID,
-    eventHash,
-    eventName,
-    eventSource,
-    userIdentity:type::string AS userIdentityType,
-    userIdentity:arn::string AS userIdentityArn,
-    sourceIPAddress,
-    awsRegion,
-    recipientAccountId,
-    errorCode
-FROM {cloudtrail}
-WHERE
-    eventSource = 'kms.amazonaws.com'
-    AND eventName IN ('DisableKey', 'ScheduleKeyDeletion')
+eventSource = 'kms.amazonaws.com'
+AND eventName IN ('DisableKey', 'ScheduleKeyDeletion')

@@ -4,19 +4,5 @@
 -- Exactly that errorMessage, case-sensitive: a sign-in that fails for another reason (e.g.
 -- "No username found in supplied account") does not match, although its
 -- responseElements.ConsoleLogin is "Failure". Any identity type: IAM users and root alike.
-SELECT
-    eventTime,
-    eventID,
-    eventHash,
-    eventName,
-    eventSource,
-    userIdentity:type::string AS userIdentityType,
-    userIdentity:arn::string AS userIdentityArn,
-    sourceIPAddress,
-    awsRegion,
-    recipientAccountId,
-    errorCode
-FROM {cloudtrail}
-WHERE
-    eventName = 'ConsoleLogin'
-    AND errorMessage = 'Failed authentication'
+eventName = 'ConsoleLogin'
+AND errorMessage = 'Failed authentication'

@@ -4,21 +4,7 @@
 -- Only successful IAM-user sign-ins: root sign-ins are 4.3's, federated (AssumedRole) sign-ins
 -- carry the identity provider's MFA, not AWS's. != only matches when MFAUsed exists, as in the
 -- filter: a missing MFAUsed is NULL and NULL != 'Yes' is not true. Matching is case-sensitive.
-SELECT
-    eventTime,
-    eventID,
-    eventHash,
-    eventName,
-    eventSource,
-    userIdentity:type::string AS userIdentityType,
-    userIdentity:arn::string AS userIdentityArn,
-    sourceIPAddress,
-    awsRegion,
-    recipientAccountId,
-    errorCode
-FROM {cloudtrail}
-WHERE
-    eventName = 'ConsoleLogin'
-    AND additionalEventData:MFAUsed::string != 'Yes'
-    AND userIdentity:type::string = 'IAMUser'
-    AND responseElements:ConsoleLogin::string = 'Success'
+eventName = 'ConsoleLogin'
+AND additionalEventData:MFAUsed::string != 'Yes'
+AND userIdentity:type::string = 'IAMUser'
+AND responseElements:ConsoleLogin::string = 'Success'

@@ -11,35 +11,21 @@
 -- policies) match as well, as they do in the CIS metric filter. Failed attempts (an errorCode)
 -- match: CIS counts attempts. Not in the filter, so not matched: SetDefaultPolicyVersion,
 -- UpdateAssumeRolePolicy, Put/DeleteRolePermissionsBoundary. Case-sensitive, as the filter.
-SELECT
-    eventTime,
-    eventID,
-    eventHash,
-    eventName,
-    eventSource,
-    userIdentity:type::string AS userIdentityType,
-    userIdentity:arn::string AS userIdentityArn,
-    sourceIPAddress,
-    awsRegion,
-    recipientAccountId,
-    errorCode
-FROM {cloudtrail}
-WHERE
-    eventName IN (
-        'DeleteGroupPolicy',
-        'DeleteRolePolicy',
-        'DeleteUserPolicy',
-        'PutGroupPolicy',
-        'PutRolePolicy',
-        'PutUserPolicy',
-        'CreatePolicy',
-        'DeletePolicy',
-        'CreatePolicyVersion',
-        'DeletePolicyVersion',
-        'AttachRolePolicy',
-        'DetachRolePolicy',
-        'AttachUserPolicy',
-        'DetachUserPolicy',
-        'AttachGroupPolicy',
-        'DetachGroupPolicy'
-    )
+eventName IN (
+    'DeleteGroupPolicy',
+    'DeleteRolePolicy',
+    'DeleteUserPolicy',
+    'PutGroupPolicy',
+    'PutRolePolicy',
+    'PutUserPolicy',
+    'CreatePolicy',
+    'DeletePolicy',
+    'CreatePolicyVersion',
+    'DeletePolicyVersion',
+    'AttachRolePolicy',
+    'DetachRolePolicy',
+    'AttachUserPolicy',
+    'DetachUserPolicy',
+    'AttachGroupPolicy',
+    'DetachGroupPolicy'
+)

@@ -5,25 +5,11 @@
 -- The filter has no eventSource condition, so none is added here: the names are matched from
 -- any service, exactly and case-sensitively, as the filter does. Failed attempts (an errorCode
 -- such as Client.UnauthorizedOperation) still match: CIS counts attempts.
-SELECT
-    eventTime,
-    eventID,
-    eventHash,
-    eventName,
-    eventSource,
-    userIdentity:type::string AS userIdentityType,
-    userIdentity:arn::string AS userIdentityArn,
-    sourceIPAddress,
-    awsRegion,
-    recipientAccountId,
-    errorCode
-FROM {cloudtrail}
-WHERE
-    eventName IN (
-        'CreateNetworkAcl',
-        'CreateNetworkAclEntry',
-        'DeleteNetworkAcl',
-        'DeleteNetworkAclEntry',
-        'ReplaceNetworkAclEntry',
-        'ReplaceNetworkAclAssociation'
-    )
+eventName IN (
+    'CreateNetworkAcl',
+    'CreateNetworkAclEntry',
+    'DeleteNetworkAcl',
+    'DeleteNetworkAclEntry',
+    'ReplaceNetworkAclEntry',
+    'ReplaceNetworkAclAssociation'
+)

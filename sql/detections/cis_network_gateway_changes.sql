@@ -5,25 +5,11 @@
 -- Only customer and internet gateways: NAT, transit, VPN and egress-only internet gateways are
 -- not in the list and do not match. The filter has no eventSource condition, so none is added;
 -- names match exactly and case-sensitively. Failed attempts still match: CIS counts attempts.
-SELECT
-    eventTime,
-    eventID,
-    eventHash,
-    eventName,
-    eventSource,
-    userIdentity:type::string AS userIdentityType,
-    userIdentity:arn::string AS userIdentityArn,
-    sourceIPAddress,
-    awsRegion,
-    recipientAccountId,
-    errorCode
-FROM {cloudtrail}
-WHERE
-    eventName IN (
-        'CreateCustomerGateway',
-        'DeleteCustomerGateway',
-        'AttachInternetGateway',
-        'CreateInternetGateway',
-        'DeleteInternetGateway',
-        'DetachInternetGateway'
-    )
+eventName IN (
+    'CreateCustomerGateway',
+    'DeleteCustomerGateway',
+    'AttachInternetGateway',
+    'CreateInternetGateway',
+    'DeleteInternetGateway',
+    'DetachInternetGateway'
+)

@@ -13,38 +13,24 @@
 -- DetachPolicy) and other services log the same event names. Failed attempts (e.g. a member
 -- account's LeaveOrganization denied by an SCP) still match: CIS counts attempts. Matching is
 -- case-sensitive, as in the filter.
-SELECT
-    eventTime,
-    eventID,
-    eventHash,
-    eventName,
-    eventSource,
-    userIdentity:type::string AS userIdentityType,
-    userIdentity:arn::string AS userIdentityArn,
-    sourceIPAddress,
-    awsRegion,
-    recipientAccountId,
-    errorCode
-FROM {cloudtrail}
-WHERE
-    eventSource = 'organizations.amazonaws.com'
-    AND eventName IN (
-        'AcceptHandshake',
-        'AttachPolicy',
-        'CreateAccount',
-        'CreateOrganizationalUnit',
-        'CreatePolicy',
-        'DeclineHandshake',
-        'DeleteOrganization',
-        'DeleteOrganizationalUnit',
-        'DeletePolicy',
-        'DetachPolicy',
-        'DisablePolicyType',
-        'EnablePolicyType',
-        'InviteAccountToOrganization',
-        'LeaveOrganization',
-        'MoveAccount',
-        'RemoveAccountFromOrganization',
-        'UpdatePolicy',
-        'UpdateOrganizationalUnit'
-    )
+eventSource = 'organizations.amazonaws.com'
+AND eventName IN (
+    'AcceptHandshake',
+    'AttachPolicy',
+    'CreateAccount',
+    'CreateOrganizationalUnit',
+    'CreatePolicy',
+    'DeclineHandshake',
+    'DeleteOrganization',
+    'DeleteOrganizationalUnit',
+    'DeletePolicy',
+    'DetachPolicy',
+    'DisablePolicyType',
+    'EnablePolicyType',
+    'InviteAccountToOrganization',
+    'LeaveOrganization',
+    'MoveAccount',
+    'RemoveAccountFromOrganization',
+    'UpdatePolicy',
+    'UpdateOrganizationalUnit'
+)

@@ -6,20 +6,6 @@
 -- is a VARIANT null, a present key, as the filter sees it). invokedBy set means an AWS service
 -- acted for root (e.g. CloudFormation's forward-access calls). != only matches when eventType
 -- exists. Failed root sign-ins and denied root calls match too: every root attempt counts.
-SELECT
-    eventTime,
-    eventID,
-    eventHash,
-    eventName,
-    eventSource,
-    userIdentity:type::string AS userIdentityType,
-    userIdentity:arn::string AS userIdentityArn,
-    sourceIPAddress,
-    awsRegion,
-    recipientAccountId,
-    errorCode
-FROM {cloudtrail}
-WHERE
-    userIdentity:type::string = 'Root'
-    AND userIdentity:invokedBy IS NULL
-    AND eventType != 'AwsServiceEvent'
+userIdentity:type::string = 'Root'
+AND userIdentity:invokedBy IS NULL
+AND eventType != 'AwsServiceEvent'

@@ -7,26 +7,12 @@
 -- not. The filter has no eventSource condition, so none is added: API Gateway's own CreateRoute
 -- and DeleteRoute (HTTP and WebSocket API routes) match too, as they do in the CIS filter.
 -- Names match exactly and case-sensitively. Failed attempts still match: CIS counts attempts.
-SELECT
-    eventTime,
-    eventID,
-    eventHash,
-    eventName,
-    eventSource,
-    userIdentity:type::string AS userIdentityType,
-    userIdentity:arn::string AS userIdentityArn,
-    sourceIPAddress,
-    awsRegion,
-    recipientAccountId,
-    errorCode
-FROM {cloudtrail}
-WHERE
-    eventName IN (
-        'CreateRoute',
-        'CreateRouteTable',
-        'ReplaceRoute',
-        'ReplaceRouteTableAssociation',
-        'DeleteRouteTable',
-        'DeleteRoute',
-        'DisassociateRouteTable'
-    )
+eventName IN (
+    'CreateRoute',
+    'CreateRouteTable',
+    'ReplaceRoute',
+    'ReplaceRouteTableAssociation',
+    'DeleteRouteTable',
+    'DeleteRoute',
+    'DisassociateRouteTable'
+)

@@ -9,29 +9,15 @@
 -- event names from S3 Express One Zone (s3express.amazonaws.com) and S3 on Outposts
 -- (s3-outposts.amazonaws.com), which the filter does not cover. Failed attempts still match:
 -- CIS counts attempts. Matching is case-sensitive, as in the filter.
-SELECT
-    eventTime,
-    eventID,
-    eventHash,
-    eventName,
-    eventSource,
-    userIdentity:type::string AS userIdentityType,
-    userIdentity:arn::string AS userIdentityArn,
-    sourceIPAddress,
-    awsRegion,
-    recipientAccountId,
-    errorCode
-FROM {cloudtrail}
-WHERE
-    eventSource = 's3.amazonaws.com'
-    AND eventName IN (
-        'PutBucketAcl',
-        'PutBucketPolicy',
-        'PutBucketCors',
-        'PutBucketLifecycle',
-        'PutBucketReplication',
-        'DeleteBucketPolicy',
-        'DeleteBucketCors',
-        'DeleteBucketLifecycle',
-        'DeleteBucketReplication'
-    )
+eventSource = 's3.amazonaws.com'
+AND eventName IN (
+    'PutBucketAcl',
+    'PutBucketPolicy',
+    'PutBucketCors',
+    'PutBucketLifecycle',
+    'PutBucketReplication',
+    'DeleteBucketPolicy',
+    'DeleteBucketCors',
+    'DeleteBucketLifecycle',
+    'DeleteBucketReplication'
+)

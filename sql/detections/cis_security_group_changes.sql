@@ -7,26 +7,12 @@
 -- (UpdateSecurityGroupRuleDescriptions*) and reads (Describe*) are not in it. Failed attempts
 -- (Client.UnauthorizedOperation, Client.DependencyViolation, ...) still match: CIS counts
 -- attempts. Matching is case-sensitive, as in the filter.
-SELECT
-    eventTime,
-    eventID,
-    eventHash,
-    eventName,
-    eventSource,
-    userIdentity:type::string AS userIdentityType,
-    userIdentity:arn::string AS userIdentityArn,
-    sourceIPAddress,
-    awsRegion,
-    recipientAccountId,
-    errorCode
-FROM {cloudtrail}
-WHERE
-    eventName IN (
-        'AuthorizeSecurityGroupIngress',
-        'AuthorizeSecurityGroupEgress',
-        'RevokeSecurityGroupIngress',
-        'RevokeSecurityGroupEgress',
-        'CreateSecurityGroup',
-        'DeleteSecurityGroup',
-        'ModifySecurityGroupRules'
-    )
+eventName IN (
+    'AuthorizeSecurityGroupIngress',
+    'AuthorizeSecurityGroupEgress',
+    'RevokeSecurityGroupIngress',
+    'RevokeSecurityGroupEgress',
+    'CreateSecurityGroup',
+    'DeleteSecurityGroup',
+    'ModifySecurityGroupRules'
+)

@@ -5,23 +5,9 @@
 -- The wildcards also catch Client.UnauthorizedOperation (EC2) and AccessDeniedException (most
 -- JSON APIs), which an exact match on 'AccessDenied' misses. LIKE is case-sensitive, as the
 -- filter is; a missing field is NULL and never matches, as in the filter.
-SELECT
-    eventTime,
-    eventID,
-    eventHash,
-    eventName,
-    eventSource,
-    userIdentity:type::string AS userIdentityType,
-    userIdentity:arn::string AS userIdentityArn,
-    sourceIPAddress,
-    awsRegion,
-    recipientAccountId,
-    errorCode
-FROM {cloudtrail}
-WHERE
-    errorCode LIKE '%UnauthorizedOperation'
-    OR (
-        errorCode LIKE 'AccessDenied%'
-        AND sourceIPAddress != 'delivery.logs.amazonaws.com'
-        AND eventName != 'HeadBucket'
-    )
+errorCode LIKE '%UnauthorizedOperation'
+OR (
+    errorCode LIKE 'AccessDenied%'
+    AND sourceIPAddress != 'delivery.logs.amazonaws.com'
+    AND eventName != 'HeadBucket'
+)

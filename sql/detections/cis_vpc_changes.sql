@@ -9,30 +9,16 @@
 -- ModifyVpcEndpoint) are not in the list and do not match. The ClassicLink calls are kept
 -- although EC2-Classic is retired. The filter has no eventSource condition, so none is added;
 -- names match case-sensitively. Failed attempts still match: CIS counts attempts.
-SELECT
-    eventTime,
-    eventID,
-    eventHash,
-    eventName,
-    eventSource,
-    userIdentity:type::string AS userIdentityType,
-    userIdentity:arn::string AS userIdentityArn,
-    sourceIPAddress,
-    awsRegion,
-    recipientAccountId,
-    errorCode
-FROM {cloudtrail}
-WHERE
-    eventName IN (
-        'CreateVpc',
-        'DeleteVpc',
-        'ModifyVpcAttribute',
-        'AcceptVpcPeeringConnection',
-        'CreateVpcPeeringConnection',
-        'DeleteVpcPeeringConnection',
-        'RejectVpcPeeringConnection',
-        'AttachClassicLinkVpc',
-        'DetachClassicLinkVpc',
-        'DisableVpcClassicLink',
-        'EnableVpcClassicLink'
-    )
+eventName IN (
+    'CreateVpc',
+    'DeleteVpc',
+    'ModifyVpcAttribute',
+    'AcceptVpcPeeringConnection',
+    'CreateVpcPeeringConnection',
+    'DeleteVpcPeeringConnection',
+    'RejectVpcPeeringConnection',
+    'AttachClassicLinkVpc',
+    'DetachClassicLinkVpc',
+    'DisableVpcClassicLink',
+    'EnableVpcClassicLink'
+)

@@ -1,0 +1,249 @@
+"""The Snowflake objects' names and columns: defined here once, declared by the stack's resources
+and the embedded runner's tables, and rendered into the SQL of `sql/` (lib/sql.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Object names, unqualified; every stack places them in its own database and schema.
+RAW_TABLE = "CLOUDTRAIL_RAW"
+FILE_FORMAT = "CLOUDTRAIL_JSON"
+STAGE = "CLOUDTRAIL_STAGE"
+PIPE = "CLOUDTRAIL_PIPE"
+EVENTS_TABLE = "CLOUDTRAIL_EVENTS"
+RAW_STREAM = "CLOUDTRAIL_RAW_STREAM"
+EVENTS_TASK = "CLOUDTRAIL_EVENTS_TASK"
+CLOUDTRAIL_VIEW = "CLOUDTRAIL"
+DETECTION_VIEW_PREFIX = "DETECT_"
+DETECT_ALL_VIEW = f"{DETECTION_VIEW_PREFIX}ALL"
+FINDINGS_TABLE = "FINDINGS"
+EVENTS_STREAM = "CLOUDTRAIL_EVENTS_STREAM"
+FINDINGS_TASK = "FINDINGS_TASK"
+FINDINGS_SUMMARY_VIEW = "FINDINGS_SUMMARY"
+FINDINGS_ALERT = "FINDINGS_ALERT"
+
+
+def detection_view(detection_id: str) -> str:
+    """The view the stack deploys for one detection."""
+    return f"{DETECTION_VIEW_PREFIX}{detection_id.upper()}"
+
+
+# The types whose flatten cannot fail without TRY_CAST: `::string` and `::variant` of any value.
+_TEXT, _VARIANT = "VARCHAR", "VARIANT"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column as the SQL refers to it (`name`, camelCase); unquoted, Snowflake stores it
+    upper case (`identifier`), which is what the Table resources declare."""
+
+    name: str
+    type: str
+    path: str | None = None
+    """Events table: where in a CloudTrail event the flatten reads the value
+    (`userIdentity:type`). None for the columns the pipeline computes."""
+    expression: str | None = None
+    """Events table: how the flatten computes a column that is not read from the event (from
+    the raw row); None with no `path` either means the events MERGE computes it. Findings
+    table: what a detection selects for it over the `cloudtrail` view; None means the findings
+    framework or MERGE fills it."""
+
+    @property
+    def identifier(self) -> str:
+        return self.name.upper()
+
+    @property
+    def typed(self) -> bool:
+        """Read from the event and converted to a type a delivered value may not fit, so the
+        flatten uses TRY_CAST and keeps the delivered text beside it (`raw`)."""
+        return self.path is not None and self.type not in (_TEXT, _VARIANT)
+
+    @property
+    def raw(self) -> str:
+        """The flatten's column holding the delivered text of a typed column."""
+        return f"raw{self.name[0].upper()}{self.name[1:]}"
+
+    def flatten(self) -> str:
+        """The flatten's expression for this column, over a Records element `value`. No value
+        can fail it: `::string` and `::variant` never fail (of an object or array, `::string`
+        is the JSON text), and TRY_CAST returns NULL instead of failing (it takes a string:
+        https://docs.snowflake.com/sql-reference/functions/try_cast)."""
+        if self.path is None:
+            if self.expression is None:
+                raise ValueError(f"{self.name} is computed by the MERGE, not the flatten")
+            return self.expression
+        if self.type == _VARIANT:
+            return f"value:{self.path}::variant"
+        if self.type == _TEXT:
+            return f"value:{self.path}::string"
+        return f"TRY_CAST(value:{self.path}::string AS {self.type})"
+
+
+def _event(name: str, type_: str = _TEXT) -> Column:
+    """A top-level field of the event, under its own name."""
+    return Column(name, type_, path=name)
+
+
+# The raw table: one CloudTrail log file per row as delivered, with where and when it was loaded
+# (sql/pipe_copy.sql fills it).
+RAW_COLUMNS = (
+    Column("RECORD", _VARIANT),
+    Column("FILENAME", _TEXT),
+    Column("LOADED_AT", "TIMESTAMP_LTZ"),
+)
+
+# The typed events table, in its deployed order: the provider compares a Table's columns by
+# position, so a reordering would drop and re-add columns of a deployed table. New columns go at
+# the end: the provider adds them in place. The scalar fields typed, the actor broken out, the
+# nested parts kept as VARIANT, to be queried by path. eventTime is TIMESTAMP_TZ: CloudTrail
+# times are UTC, and a zone-less TIMESTAMP would take the session's zone.
+EVENT_COLUMNS = (
+    _event("eventTime", "TIMESTAMP_TZ"),
+    # The day of eventTime, the clustering key (events_merge.sql).
+    Column("eventDate", "DATE"),
+    _event("eventID"),
+    _event("eventName"),
+    _event("eventSource"),
+    _event("awsRegion"),
+    _event("sourceIPAddress"),
+    _event("userAgent"),
+    _event("errorCode"),
+    _event("errorMessage"),
+    Column("userIdentityType", _TEXT, path="userIdentity:type"),
+    Column("userIdentityArn", _TEXT, path="userIdentity:arn"),
+    Column("userIdentityAccountId", _TEXT, path="userIdentity:accountId"),
+    Column("userIdentityPrincipalId", _TEXT, path="userIdentity:principalId"),
+    Column("userIdentityInvokedBy", _TEXT, path="userIdentity:invokedBy"),
+    _event("readOnly", "BOOLEAN"),
+    _event("eventType"),
+    _event("recipientAccountId"),
+    _event("requestID"),
+    _event("sharedEventID"),
+    _event("eventVersion"),
+    _event("apiVersion"),
+    _event("managementEvent", _VARIANT),
+    _event("eventCategory"),
+    _event("vpcEndpointId"),
+    _event("sessionCredentialFromConsole"),
+    _event("userIdentity", _VARIANT),
+    _event("requestParameters", _VARIANT),
+    _event("responseElements", _VARIANT),
+    _event("additionalEventData", _VARIANT),
+    _event("resources", _VARIANT),
+    _event("serviceEventDetails", _VARIANT),
+    _event("addendum", _VARIANT),
+    _event("edgeDeviceDetails", _VARIANT),
+    _event("tlsDetails", _VARIANT),
+    _event("insightDetails", _VARIANT),
+    # Where the event came from: the raw row's file and load time.
+    Column("sourceFile", _TEXT, expression="filename"),
+    Column("loadedAt", "TIMESTAMP_LTZ", expression="loaded_at"),
+    # SHA-256 of the event's JSON: its identity (events_flatten.sql).
+    Column("eventHash", _TEXT, expression="SHA2(value::string, 256)"),
+    # The delivered text of each typed field that could not be typed, by field; NULL if none.
+    Column("untyped", _VARIANT),
+)
+
+# The `cloudtrail` view: the columns of Snowflake's CloudTrail quickstart, in its order, then
+# the event's identity and what of it could not be typed.
+CLOUDTRAIL_VIEW_COLUMNS = (
+    "eventTime",
+    "eventVersion",
+    "userIdentity",
+    "eventSource",
+    "eventName",
+    "awsRegion",
+    "sourceIPAddress",
+    "userAgent",
+    "errorCode",
+    "errorMessage",
+    "requestParameters",
+    "responseElements",
+    "additionalEventData",
+    "requestID",
+    "eventID",
+    "eventType",
+    "apiVersion",
+    "managementEvent",
+    "resources",
+    "recipientAccountId",
+    "serviceEventDetails",
+    "sharedEventID",
+    "eventCategory",
+    "vpcEndpointId",
+    "addendum",
+    "sessionCredentialFromConsole",
+    "edgeDeviceDetails",
+    "tlsDetails",
+    "insightDetails",
+    "eventHash",
+    "untyped",
+)
+
+# The FINDINGS table, one row per detection and event, in its deployed order (see
+# EVENT_COLUMNS). Every detection selects the columns that carry an expression, over the
+# `cloudtrail` view, so that the findings of all detections union into one shape.
+FINDING_COLUMNS = (
+    Column("detection", _TEXT),
+    Column("severity", _TEXT),
+    Column("eventID", _TEXT, expression="eventID"),
+    Column("eventTime", "TIMESTAMP_TZ", expression="eventTime"),
+    Column("eventName", _TEXT, expression="eventName"),
+    Column("eventSource", _TEXT, expression="eventSource"),
+    Column("userIdentityType", _TEXT, expression="userIdentity:type::string"),
+    Column("userIdentityArn", _TEXT, expression="userIdentity:arn::string"),
+    Column("sourceIPAddress", _TEXT, expression="sourceIPAddress"),
+    Column("awsRegion", _TEXT, expression="awsRegion"),
+    Column("recipientAccountId", _TEXT, expression="recipientAccountId"),
+    Column("errorCode", _TEXT, expression="errorCode"),
+    # When the findings task first found it.
+    Column("first_seen_at", "TIMESTAMP_LTZ"),
+    # The event's details as they were landed (FINDING_EVENT_FIELDS).
+    Column("event", _VARIANT),
+    Column("eventHash", _TEXT, expression="eventHash"),
+)
+
+# What of the event a finding keeps, from the events table, in its EVENT object.
+FINDING_EVENT_FIELDS = (
+    "eventVersion",
+    "userIdentity",
+    "eventSource",
+    "eventName",
+    "awsRegion",
+    "sourceIPAddress",
+    "userAgent",
+    "errorCode",
+    "errorMessage",
+    "requestParameters",
+    "responseElements",
+    "additionalEventData",
+    "requestID",
+    "eventID",
+    "readOnly",
+    "resources",
+    "eventType",
+    "recipientAccountId",
+    "sourceFile",
+    "untyped",
+)
+
+
+# The columns read from the event and typed (Column.typed).
+TYPED_COLUMNS = tuple(c for c in EVENT_COLUMNS if c.typed)
+# What every detection selects over the `cloudtrail` view.
+DETECTED_COLUMNS = tuple(c for c in FINDING_COLUMNS if c.expression is not None)
+# A finding as the detections produce it (DETECT_ALL, the findings task's source): which
+# detection found it and its severity, then DETECTED_COLUMNS.
+FINDING_KEYS = ("detection", "severity", *(c.name for c in DETECTED_COLUMNS))
+
+
+def _check_event_columns(names: tuple[str, ...], what: str) -> None:
+    unknown = set(names) - {column.name for column in EVENT_COLUMNS}
+    if unknown:
+        raise ValueError(f"{what} names columns the events table does not have: {sorted(unknown)}")
+
+
+_check_event_columns(CLOUDTRAIL_VIEW_COLUMNS, "CLOUDTRAIL_VIEW_COLUMNS")
+_check_event_columns(FINDING_EVENT_FIELDS, "FINDING_EVENT_FIELDS")
+if not set(FINDING_KEYS) <= {column.name for column in FINDING_COLUMNS}:
+    raise ValueError("FINDING_KEYS names columns the FINDINGS table does not have")
