@@ -50,7 +50,6 @@ class CloudTrailView(pulumi.ComponentResource):
         qualified_views = {}
         for detection in args.detections:
             qualified_views[detection.id] = location.qualified(detection.view_name)
-            cis = detection.cis["v1.4-v5.0"]
             detection_views.append(
                 snowflake.View(
                     f"{name}-{detection.id.replace('_', '-')}",
@@ -58,7 +57,7 @@ class CloudTrailView(pulumi.ComponentResource):
                     schema=location.schema,
                     name=detection.view_name,
                     statement=detection.render(self.view_name),
-                    comment=f"CIS {cis}: {detection.title} ({detection.severity})",
+                    comment=detection.summary,
                     copy_grants=True,
                     opts=location.options(self, [events]),
                 )

@@ -21,19 +21,21 @@ import duckdb
 from detect import generate, report
 from detect.engine import Engine, FileProblem, os_reason
 from detect.sources import Inputs, collect
-from lib.detections import Detection, load_detections
+from lib.detections import Detection, DetectionError, load_detections
 
 EXIT_OK = 0
 EXIT_UNREADABLE = 1
 """Some input could not be read, whole or in part; the findings of everything else were printed."""
 EXIT_USAGE = 2
 EXIT_UNFINISHED = 3
-"""The run could not finish: the findings could not be written, or memory ran out."""
+"""The run could not finish: the findings could not be written, memory ran out, or a detection
+file is invalid."""
 
 _EPILOG = """\
 exit status: 0 all input read (repairs are warned about); 1 some file, or part of one, could not
 be read (named on stderr, the findings of the rest are printed); 2 bad usage; 3 could not finish
-(output not writable, or out of memory: see --memory-limit); 130 interrupted (Ctrl-C).
+(output not writable, out of memory: see --memory-limit, or an invalid detection file under
+sql/detections/); 130 interrupted (Ctrl-C).
 
 PATH is a CloudTrail log file (.json.gz or .json, {"Records": [...]}, or one JSON object per
 line: log files or events), a folder (searched recursively, links followed, e.g. the AWSLogs/
@@ -167,7 +169,8 @@ def _memory_size(value: str) -> str:
 def list_detections(out: TextIO, err: TextIO) -> int:
     def write() -> None:
         for d in load_detections():
-            out.write(f"{d.id:<34} CIS {d.cis['v1.4-v5.0']:<5} {d.severity:<8} {d.title}\n")
+            cis = d.cis_control or "-"
+            out.write(f"{d.id:<34} CIS {cis:<5} {d.severity:<8} {d.status:<12} {d.title}\n")
 
     unwritten = _written(write, out)
     if unwritten:
@@ -220,11 +223,15 @@ def main(
     commands.add_parser("list", help="list the detections")
 
     args = parser.parse_args(argv)
-    if args.command == "generate":
-        return generate.main(args, err)
-    if args.command == "list":
-        return list_detections(out, err)
-    detections = _select(load_detections(), args.detections)
+    try:
+        if args.command == "generate":
+            return generate.main(args, err)
+        if args.command == "list":
+            return list_detections(out, err)
+        detections = _select(load_detections(), args.detections)
+    except DetectionError as error:
+        err.write(f"detect: invalid detection pack: {error}\n")
+        return EXIT_UNFINISHED
     if isinstance(detections, str):
         parser.error(detections)
     return run(args, detections, out, err)

@@ -41,7 +41,7 @@ def _record(finding: Finding, detection: Detection) -> dict[str, Any]:
         "detection": finding["detection"],
         "title": detection.title,
         "severity": finding["severity"],
-        "cis": detection.cis["v1.4-v5.0"],
+        "cis": detection.cis_control,
         **{c.name: _text(finding[c.name]) or None for c in DETECTED_COLUMNS},
     }
 
@@ -87,7 +87,7 @@ def write_summary(
         times = sorted(f["eventTime"] for f in own if f["eventTime"] is not None)
         rows.append(
             [
-                str(detection.cis["v1.4-v5.0"]),
+                detection.cis_control or "",
                 detection.id,
                 detection.severity,
                 str(len(own)),

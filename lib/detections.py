@@ -1,24 +1,39 @@
 """The detection pack: each detection's logic in `sql/detections/<id>.sql` (a condition over the
-`cloudtrail` view), its metadata and test events in `sql/detections/<id>.yml`.
+`cloudtrail` view), its metadata and test events in `sql/detections/<id>.yml`, checked against
+`sql/detections/detection.schema.json` as it loads. Retired detections live on in
+`sql/detections/deprecated/`: checked and tested, never deployed or run.
 
 Both the stack (Snowflake views) and the embedded runner (`python -m detect`) render the same
-files through this module: one source of truth for the logic.
+files through this module: one source of truth for the logic. docs/writing-detections.md is the
+guide; `python -m lib.detections --catalogue` writes docs/detection-catalogue.md.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import argparse
+import csv
+import json
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 
 from lib import schema
 from lib.sql import SQL_DIR, detected_columns, load_sql
 
 DETECTIONS_DIR = SQL_DIR / "detections"
+DEPRECATED = "deprecated"
+METADATA_SCHEMA = json.loads((DETECTIONS_DIR / "detection.schema.json").read_text())
+SEVERITIES: tuple[str, ...] = tuple(METADATA_SCHEMA["properties"]["severity"]["enum"])
+# MITRE ATT&CK Enterprise, pinned (see the file's header): technique -> (name, tactics).
+ATTACK_FILE = Path(__file__).resolve().parent / "attack-enterprise.tsv"
 
-SEVERITIES = ("informational", "low", "medium", "high", "critical")
+
+class DetectionError(ValueError):
+    """A detection file that breaks the pack's rules; the message names the file and field."""
 
 
 @dataclass(frozen=True)
@@ -33,20 +48,36 @@ class Detection:
     id: str
     title: str
     severity: str
-    cis: dict[str, str | None]
-    cloudwatch_filter: str
+    status: str
+    version: int
+    updated: str
+    cis: dict[str, str | None] | None
+    """The CIS AWS Foundations control, by benchmark version; None for other detections."""
+    cloudwatch_filter: str | None
     mitre_attack: list[dict[str, str]]
+    references: list[str]
     description: str
     false_positives: list[str]
     triage: list[str]
     condition: str
     """The detection's logic: a boolean expression over a row of the `cloudtrail` view."""
-    tests: list[TestCase] = field(default_factory=list)
+    tests: list[TestCase]
 
     @property
     def view_name(self) -> str:
         """The Snowflake view the stack deploys for this detection."""
         return schema.detection_view(self.id)
+
+    @property
+    def cis_control(self) -> str | None:
+        """The control's number in CIS v1.4-v5.0 (4.1-4.15), the one this pack is named after."""
+        return None if self.cis is None else self.cis["v1.4-v5.0"]
+
+    @property
+    def summary(self) -> str:
+        """One line about it, e.g. for the comment of its view."""
+        cis = f"CIS {self.cis_control}: " if self.cis_control else ""
+        return f"{cis}{self.title} ({self.severity}, {self.status})"
 
     def render(self, cloudtrail: str) -> str:
         """The SELECT over `cloudtrail` (a fully qualified view or table name): the columns every
@@ -55,31 +86,138 @@ class Detection:
         return f"SELECT {detected_columns()}\nFROM {cloudtrail}\nWHERE (\n{self.condition}\n)"
 
 
+@dataclass(frozen=True)
+class Pack:
+    active: list[Detection]
+    """What the stack deploys and the runner runs, by id."""
+    deprecated: list[Detection]
+    """Retired detections: checked and tested, never deployed; their ids stay taken."""
+
+
+def _attack() -> dict[str, tuple[str, list[str]]]:
+    """Technique id -> (its name as a detection cites it, its tactics). A sub-technique is cited
+    as ATT&CK displays it, after its parent: `Valid Accounts: Cloud Accounts`."""
+    lines = [line for line in ATTACK_FILE.read_text().splitlines() if not line.startswith("#")]
+    rows = list(csv.DictReader(lines, delimiter="\t"))
+    names = {row["technique"]: row["name"] for row in rows}
+    return {
+        row["technique"]: (
+            f"{names[row['technique'].split('.')[0]]}: {row['name']}"
+            if "." in row["technique"]
+            else row["name"],
+            row["tactics"].split(", "),
+        )
+        for row in rows
+    }
+
+
+ATTACK = _attack()
+
+
+# libyaml's safe loader (the test events make these files long, and the pure-Python one is
+# slow), reading what YAML takes for a timestamp as the text it is written as: `updated:
+# 2026-12-04` is a string to the schema, like every time in an event.
+_Loader: Any = type("_Loader", (yaml.CSafeLoader,), {})
+_Loader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+_VALIDATOR = jsonschema.Draft202012Validator(
+    METADATA_SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+)
+
+
+def _field(path: Any) -> str:
+    """`tests[0].event.eventTime` for the path of a value in the metadata."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else f".{step}"
+    return text.lstrip(".")
+
+
+def _problem(error: jsonschema.ValidationError) -> str:
+    where = _field(error.absolute_path)
+    if error.validator == "contains":
+        # The default message repeats the whole list.
+        what = f"has no {error.validator_value['description']}"
+    else:
+        what = error.message
+    return f"{where}: {what}" if where else what
+
+
+def _checked(path: Path, meta: Any) -> None:
+    """Raises DetectionError for the first thing wrong with the metadata `meta` of `path`."""
+    if not isinstance(meta, dict):
+        raise DetectionError(f"{path}: expected a mapping of metadata, found {type(meta).__name__}")
+    error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(meta))
+    if error is not None:
+        raise DetectionError(f"{path}: {_problem(error)}")
+    if meta["id"] != path.stem:
+        raise DetectionError(f"{path}: id: {meta['id']!r} must be the file's name, {path.stem!r}")
+    deprecated = path.parent.name == DEPRECATED
+    if (meta["status"] == "deprecated") != deprecated:
+        where = f"in {DEPRECATED}/" if deprecated else f"outside {DEPRECATED}/"
+        raise DetectionError(f"{path}: status: {meta['status']!r} for a detection {where}")
+    for i, cited in enumerate(meta["mitre_attack"]):
+        technique = cited["technique"]
+        if technique not in ATTACK:
+            raise DetectionError(
+                f"{path}: mitre_attack[{i}].technique: {technique!r} is not an ATT&CK Enterprise "
+                f"technique ({ATTACK_FILE.name})"
+            )
+        name, tactics = ATTACK[technique]
+        if cited["name"] != name:
+            raise DetectionError(
+                f"{path}: mitre_attack[{i}].name: {technique} is {name!r}, not {cited['name']!r}"
+            )
+        if cited["tactic"] not in tactics:
+            raise DetectionError(
+                f"{path}: mitre_attack[{i}].tactic: {cited['tactic']!r} is not a tactic of "
+                f"{technique} (one of {tactics})"
+            )
+    if not path.with_suffix(".sql").is_file():
+        raise DetectionError(f"{path}: its logic, {path.with_suffix('.sql').name}, is missing")
+
+
 def load_detection(path: Path) -> Detection:
     """`path` is the detection's `.yml`; its `.sql` sits beside it."""
-    # libyaml's loader: the test events make these files long, and the pure-Python one is slow.
-    meta = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
-    if not isinstance(meta, dict):
-        raise ValueError(f"{path}: expected a mapping of metadata, found {type(meta).__name__}")
+    meta = yaml.load(path.read_text(), Loader=_Loader)
+    _checked(path, meta)
     return Detection(
         id=meta["id"],
         title=meta["title"],
         severity=meta["severity"],
-        cis=meta["cis"],
-        cloudwatch_filter=meta["cloudwatch_filter"],
+        status=meta["status"],
+        version=meta["version"],
+        updated=meta["updated"],
+        cis=meta.get("cis"),
+        cloudwatch_filter=meta.get("cloudwatch_filter"),
         mitre_attack=meta["mitre_attack"],
+        references=meta.get("references", []),
         description=meta["description"],
         false_positives=meta["false_positives"],
         triage=meta["triage"],
-        condition=load_sql(f"detections/{path.stem}.sql"),
-        tests=[TestCase(t["name"], t["match"], t["event"]) for t in meta.get("tests", [])],
+        condition=load_sql(path.with_suffix(".sql").resolve()),
+        tests=[TestCase(t["name"], t["match"], t["event"]) for t in meta["tests"]],
     )
 
 
+def load_pack(directory: Path = DETECTIONS_DIR) -> Pack:
+    """Every detection of `directory`, active and deprecated, each ordered by id (its pack
+    prefix first), so that adding one never reorders the others' resources."""
+    active = [load_detection(path) for path in sorted(directory.glob("*.yml"))]
+    deprecated = [load_detection(path) for path in sorted(directory.glob(f"{DEPRECATED}/*.yml"))]
+    taken = {d.id for d in deprecated} & {d.id for d in active}
+    if taken:
+        raise DetectionError(
+            f"{directory}: {sorted(taken)} reuse the id of a deprecated detection; give the new "
+            "detection an id of its own"
+        )
+    return Pack(active, deprecated)
+
+
 def load_detections(directory: Path = DETECTIONS_DIR) -> list[Detection]:
-    """Every detection, in CIS order (4.1, 4.2, ..., 4.15)."""
-    detections = [load_detection(path) for path in directory.glob("*.yml")]
-    return sorted(detections, key=lambda d: [int(n) for n in str(d.cis["v1.4-v5.0"]).split(".")])
+    """The detections to deploy and run, by id."""
+    return load_pack(directory).active
 
 
 def findings_statement(detections: list[Detection], view_of: dict[str, str]) -> str:
@@ -97,3 +235,66 @@ def findings_statement(detections: list[Detection], view_of: dict[str, str]) -> 
         f"FROM (\n{branches}\n)\n"
         "QUALIFY ROW_NUMBER() OVER (PARTITION BY detection, eventHash ORDER BY eventTime) = 1"
     )
+
+
+_CATALOGUE_COLUMNS = (
+    "id",
+    "title",
+    "severity",
+    "status",
+    "CIS v1.4-v5.0 (v6.0+)",
+    "ATT&CK",
+    "version",
+    "updated",
+)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def catalogue(pack: Pack) -> str:
+    """docs/detection-catalogue.md: every detection, one row each, from its metadata."""
+    lines = [
+        "# Detection catalogue",
+        "",
+        "Generated from `sql/detections/*.yml` by `python -m lib.detections --catalogue`",
+        "(`make catalogue`); do not edit. How to add a detection: "
+        "[writing-detections.md](writing-detections.md).",
+    ]
+    for heading, detections in (("Active", pack.active), ("Deprecated", pack.deprecated)):
+        lines += ["", f"## {heading} ({len(detections)})", ""]
+        if not detections:
+            lines.append("None.")
+            continue
+        lines += [f"| {' | '.join(_CATALOGUE_COLUMNS)} |", "|---" * len(_CATALOGUE_COLUMNS) + "|"]
+        for d in detections:
+            cis = f"{d.cis['v1.4-v5.0']} ({d.cis['v6.0+']})" if d.cis else ""
+            attack = ", ".join(sorted({t["technique"] for t in d.mitre_attack}))
+            lines.append(
+                f"| `{d.id}` | {_cell(d.title)} | {d.severity} | {d.status} | {cis} | {attack} "
+                f"| {d.version} | {d.updated} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m lib.detections", description="Check the detection pack."
+    )
+    parser.add_argument(
+        "--catalogue", action="store_true", help="print docs/detection-catalogue.md"
+    )
+    args = parser.parse_args(argv)
+    try:
+        pack = load_pack()
+    except DetectionError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if args.catalogue:
+        sys.stdout.write(catalogue(pack))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -34,9 +34,9 @@ CLOUDTRAIL_LOG_PATTERN = (
 )
 
 
-def load_sql(name: str) -> str:
-    """A file of `sql/` without its whole-line comments, which document the file but have no
-    place in a statement the provider stores and diffs."""
+def load_sql(name: str | Path) -> str:
+    """A file of `sql/` (or any, by its absolute path) without its whole-line comments, which
+    document the file but have no place in a statement the provider stores and diffs."""
     lines = (SQL_DIR / name).read_text().splitlines()
     return "\n".join(line for line in lines if not line.lstrip().startswith("--")).strip()
 

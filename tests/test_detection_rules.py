@@ -1,0 +1,204 @@
+"""The rules a detection file must follow, enforced as the pack loads: a broken file is refused
+with its name, the field and what is wrong, by the loader and by `python -m detect`."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from detect import cli
+from detect.engine import VIEW, Engine
+from lib.detections import DETECTIONS_DIR, DetectionError, load_detections, load_pack
+
+SOURCE = DETECTIONS_DIR / "cis_root_usage"
+DELETE = object()
+
+
+def write_detection(folder: Path, name: str = "cis_root_usage", **changes: Any) -> Path:
+    """cis_root_usage, as `name` in `folder`, with the metadata fields in `changes` replaced
+    (DELETE removes one); returns the .yml."""
+    meta = yaml.safe_load(SOURCE.with_suffix(".yml").read_text())
+    meta["id"] = name
+    for key, value in changes.items():
+        if value is DELETE:
+            del meta[key]
+        else:
+            meta[key] = value
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.yml"
+    path.write_text(yaml.safe_dump(meta, sort_keys=False))
+    shutil.copy(SOURCE.with_suffix(".sql"), path.with_suffix(".sql"))
+    return path
+
+
+TESTS = yaml.safe_load(SOURCE.with_suffix(".yml").read_text())["tests"]
+POSITIVES = [case for case in TESTS if case["match"]]
+# The first test event without the field every CloudTrail event carries.
+UNREALISTIC = [
+    {**TESTS[0], "event": {k: v for k, v in TESTS[0]["event"].items() if k != "eventVersion"}},
+    *TESTS[1:],
+]
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"severity": "hihg"}, r"severity: 'hihg' is not one of \['informational', 'low'"),
+        ({"status": "beta"}, r"status: 'beta' is not one of"),
+        ({"version": "2"}, r"version: '2' is not of type 'integer'"),
+        ({"updated": "2026-13-40"}, r"updated: '2026-13-40' is not a 'date'"),
+        ({"references": ["docs.example.com"]}, r"references\[0\]: 'docs.example.com' does not"),
+        ({"colour": "red"}, r"Additional properties are not allowed \('colour' was unexpected\)"),
+        ({"triage": DELETE}, r"'triage' is a required property"),
+        ({"cis": DELETE}, r"'cis' is a dependency of 'cloudwatch_filter'"),
+        ({"cis": {"v1.4-v5.0": "5.3"}}, r"cis: 'v6.0\+' is a required property"),
+        (
+            {"mitre_attack": [{"technique": "T1999", "name": "Made Up", "tactic": "Impact"}]},
+            r"mitre_attack\[0\]\.technique: 'T1999' is not an ATT&CK Enterprise technique",
+        ),
+        (
+            {
+                "mitre_attack": [
+                    {"technique": "T1078.004", "name": "Cloud Accounts", "tactic": "Persistence"}
+                ]
+            },
+            r"mitre_attack\[0\]\.name: T1078\.004 is 'Valid Accounts: Cloud Accounts', not "
+            r"'Cloud Accounts'",
+        ),
+        (
+            {
+                "mitre_attack": [
+                    {"technique": "T1580", "name": "Cloud Infrastructure Discovery", "tactic": "x"}
+                ]
+            },
+            r"mitre_attack\[0\]\.tactic: 'x' is not a tactic of T1580 \(one of \['Discovery'\]\)",
+        ),
+        ({"id": "cis_root_use"}, r"id: 'cis_root_use' must be the file's name, 'cis_root_usage'"),
+        ({"tests": POSITIVES}, r"tests: has no test event with match: false"),
+        ({"tests": UNREALISTIC}, r"tests\[0\]\.event: 'eventVersion' is a required property"),
+    ],
+    ids=[
+        "severity",
+        "status",
+        "version",
+        "updated",
+        "reference",
+        "unknown-key",
+        "missing-field",
+        "filter-without-cis",
+        "cis-incomplete",
+        "unknown-technique",
+        "technique-name",
+        "technique-tactic",
+        "id-not-file-name",
+        "no-negative-event",
+        "unrealistic-event",
+    ],
+)
+def test_a_broken_detection_is_refused_with_its_file_and_field(
+    tmp_path: Path, changes: dict[str, Any], problem: str
+) -> None:
+    path = write_detection(tmp_path, **changes)
+    with pytest.raises(DetectionError, match=f"^{re.escape(str(path))}: {problem}"):
+        load_detections(tmp_path)
+
+
+def test_a_detection_without_its_sql_is_refused(tmp_path: Path) -> None:
+    path = write_detection(tmp_path)
+    path.with_suffix(".sql").unlink()
+    with pytest.raises(DetectionError, match=r"cis_root_usage\.sql, is missing"):
+        load_detections(tmp_path)
+
+
+def test_a_detection_needs_no_cis_control(tmp_path: Path) -> None:
+    """Threat detections map to ATT&CK only; their view comment still says what they are."""
+    write_detection(tmp_path, "aws_root_activity", cis=DELETE, cloudwatch_filter=DELETE)
+    (detection,) = load_detections(tmp_path)
+    assert detection.cis is None and detection.cis_control is None
+    assert detection.summary == "Usage of the root user (high, stable)"
+
+
+def test_detections_are_ordered_by_id_not_by_cis_control(tmp_path: Path) -> None:
+    write_detection(tmp_path, "cis_b", cis={**_cis(), "v1.4-v5.0": "4.1"})
+    write_detection(tmp_path, "aws_z", cis=DELETE, cloudwatch_filter=DELETE)
+    write_detection(tmp_path, "cis_a", cis={**_cis(), "v1.4-v5.0": "4.9"})
+    assert [d.id for d in load_detections(tmp_path)] == ["aws_z", "cis_a", "cis_b"]
+
+
+def _cis() -> dict[str, Any]:
+    cis: dict[str, Any] = yaml.safe_load(SOURCE.with_suffix(".yml").read_text())["cis"]
+    return cis
+
+
+# --- Deprecated detections ------------------------------------------------------------------
+
+
+def test_deprecated_detections_are_loaded_apart(tmp_path: Path) -> None:
+    write_detection(tmp_path, "cis_new")
+    write_detection(tmp_path / "deprecated", "cis_old", status="deprecated")
+    pack = load_pack(tmp_path)
+    assert [d.id for d in pack.active] == ["cis_new"]
+    assert [(d.id, d.status) for d in pack.deprecated] == [("cis_old", "deprecated")]
+    assert [d.id for d in load_detections(tmp_path)] == ["cis_new"]
+
+
+def test_a_deprecated_detection_is_checked_like_the_others(tmp_path: Path) -> None:
+    path = write_detection(tmp_path / "deprecated", status="deprecated", severity="hihg")
+    with pytest.raises(DetectionError, match=f"^{re.escape(str(path))}: severity"):
+        load_pack(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("folder", "status"), [("deprecated", "stable"), ("", "deprecated")], ids=["in", "outside"]
+)
+def test_deprecated_exactly_in_the_deprecated_folder(
+    tmp_path: Path, folder: str, status: str
+) -> None:
+    path = write_detection(tmp_path / folder, status=status)
+    with pytest.raises(DetectionError, match=f"^{re.escape(str(path))}: status: '{status}'"):
+        load_pack(tmp_path)
+
+
+def test_the_id_of_a_deprecated_detection_stays_taken(tmp_path: Path) -> None:
+    write_detection(tmp_path / "deprecated", status="deprecated")
+    write_detection(tmp_path)
+    with pytest.raises(DetectionError, match=r"\['cis_root_usage'\] reuse the id of a deprecated"):
+        load_pack(tmp_path)
+
+
+# --- The framework around the logic ---------------------------------------------------------
+
+
+def test_an_or_in_a_condition_cannot_escape_it(tmp_path: Path) -> None:
+    """The rendered SELECT may be narrowed further (AND ...): the whole condition stays one
+    operand, or `a OR b AND x` would keep every `a`."""
+    (detection,) = [d for d in load_detections() if d.id == "cis_unauthorized_api_calls"]
+    assert re.search(r"\bOR\b", detection.condition)
+    engine = Engine([detection])
+    log = tmp_path / "a.json.gz"
+    with gzip.open(log, "wt") as out:
+        json.dump({"Records": [case.event for case in detection.tests]}, out)
+    assert engine.load([str(log)]) == []
+    engine.land()
+    assert engine.query(detection.render(VIEW))[1]
+    assert engine.query(f"{detection.render(VIEW)} AND FALSE")[1] == []
+
+
+def test_the_runner_reports_a_broken_pack_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_detection(tmp_path, severity="hihg")
+    monkeypatch.setattr(cli, "load_detections", lambda: load_detections(tmp_path))
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.main(["list"], out, err) == cli.EXIT_UNFINISHED
+    assert out.getvalue() == ""
+    (line,) = err.getvalue().splitlines()
+    assert line.startswith(f"detect: invalid detection pack: {path}: severity: 'hihg'")
