@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= demo-logs
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: help install hooks demo fmt lint typecheck check test bench clean
+.PHONY: help install hooks demo fmt lint typecheck check test bench catalogue clean
 
 help:
 	@echo "make demo       generate sample CloudTrail logs and run the CIS detections on them"
@@ -13,6 +13,7 @@ help:
 	@echo "make check      the fast inner loop: ruff, then the tests up to the first failure"
 	@echo "make test       everything CI runs: ruff, mypy (strict) and the whole test suite"
 	@echo "make bench      measure the detection runner against plain DuckDB (200,000 events)"
+	@echo "make catalogue  regenerate docs/detection-catalogue.md from sql/detections/*.yml"
 	@echo "make install    create $(VENV) and install every pinned requirement"
 	@echo "make hooks      run ruff before every commit (pre-commit, .pre-commit-config.yaml)"
 	@echo "make clean      remove $(VENV), the demo logs and caches"
@@ -60,6 +61,9 @@ test: lint typecheck
 
 bench: install
 	$(BIN)/python bench/bench_detect.py
+
+catalogue: $(VENV)/.installed-detect
+	$(BIN)/python -m lib.detections --catalogue > docs/detection-catalogue.md
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .mypy_cache .pytest_cache .ruff_cache
