@@ -63,14 +63,13 @@ class Column:
         """The flatten's column holding the delivered text of a typed column."""
         return f"raw{self.name[0].upper()}{self.name[1:]}"
 
-    def flatten(self) -> str:
-        """The flatten's expression for this column, over a Records element `value`. No value
-        can fail it: `::string` and `::variant` never fail (of an object or array, `::string`
-        is the JSON text), and TRY_CAST returns NULL instead of failing (it takes a string:
+    def flatten(self) -> str | None:
+        """The flatten's expression for this column, over a Records element `value`; None for a
+        column the events MERGE computes. No value can fail it: `::string` and `::variant` never
+        fail (of an object or array, `::string` is the JSON text), and TRY_CAST returns NULL
+        instead of failing (it takes a string:
         https://docs.snowflake.com/sql-reference/functions/try_cast)."""
         if self.path is None:
-            if self.expression is None:
-                raise ValueError(f"{self.name} is computed by the MERGE, not the flatten")
             return self.expression
         if self.type == _VARIANT:
             return f"value:{self.path}::variant"

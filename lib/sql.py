@@ -61,14 +61,12 @@ def _selected(name: str, expression: str) -> str:
     return name if expression == name else f"{expression} AS {name}"
 
 
-# What the flatten fills: the events table's columns not computed by the MERGE, then the text
-# of each typed column as delivered.
-_FLATTENED = tuple(c for c in EVENT_COLUMNS if c.path is not None or c.expression is not None)
-
-
 def events_flatten_statement(source: str) -> str:
-    """One row per event of the raw log files in `source` (the raw table or its stream)."""
-    columns = [_selected(c.name, c.flatten()) for c in _FLATTENED]
+    """One row per event of the raw log files in `source` (the raw table or its stream): the
+    events table's columns the MERGE does not compute, then the text of each typed column as
+    delivered."""
+    flattened = ((c.name, c.flatten()) for c in EVENT_COLUMNS)
+    columns = [_selected(name, flatten) for name, flatten in flattened if flatten is not None]
     raw = [f"value:{c.path}::string AS {c.raw}" for c in TYPED_COLUMNS]
     return load_sql("events_flatten.sql").format(
         source=source, columns=_listed([*columns, *raw], 4)
