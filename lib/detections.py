@@ -178,10 +178,20 @@ def _checked(path: Path, meta: Any) -> None:
         raise DetectionError(f"{path}: its logic, {path.with_suffix('.sql').name}, is missing")
 
 
+def _shown(path: Path) -> Path:
+    """`path` as messages give it: relative to the working directory when it is under it."""
+    absolute = path.resolve()
+    return absolute.relative_to(Path.cwd()) if absolute.is_relative_to(Path.cwd()) else path
+
+
 def load_detection(path: Path) -> Detection:
     """`path` is the detection's `.yml`; its `.sql` sits beside it."""
-    meta = yaml.load(path.read_text(), Loader=_Loader)
-    _checked(path, meta)
+    shown = _shown(path)
+    try:
+        meta = yaml.load(path.read_text(), Loader=_Loader)
+    except yaml.YAMLError as error:
+        raise DetectionError(f"{shown}: not valid YAML: {' '.join(str(error).split())}") from None
+    _checked(shown, meta)
     return Detection(
         id=meta["id"],
         title=meta["title"],

@@ -111,6 +111,13 @@ def test_a_broken_detection_is_refused_with_its_file_and_field(
         load_detections(tmp_path)
 
 
+def test_a_file_that_is_not_yaml_is_refused(tmp_path: Path) -> None:
+    path = write_detection(tmp_path)
+    path.write_text("id: [unclosed\n")
+    with pytest.raises(DetectionError, match=f"^{re.escape(str(path))}: not valid YAML: "):
+        load_detections(tmp_path)
+
+
 def test_a_detection_without_its_sql_is_refused(tmp_path: Path) -> None:
     path = write_detection(tmp_path)
     path.with_suffix(".sql").unlink()
