@@ -213,9 +213,3 @@ def test_the_accelerated_plan_returns_exactly_what_fakesnow_returns(tmp_path: Pa
     assert rows(accelerated, NEW_EVENTS) == rows(reference, NEW_EVENTS)
     assert accelerated.findings() == reference.findings()
     assert rows(accelerated, EVENTS) == rows(reference, EVENTS)
-
-
-def test_the_readme_table_matches_the_metadata() -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    rows = re.findall(r"^\| (4\.\d+) \| `(cis_\w+)` \| (\w+) \|", readme, re.MULTILINE)
-    assert sorted(rows) == sorted((str(d.cis["v1.4-v5.0"]), d.id, d.severity) for d in DETECTIONS)
