@@ -1,1 +1,1 @@
-"""The four ComponentResources of the stack, one per module."""
+"""The ComponentResources of the stack, one per module (docs/architecture.md lists them)."""
