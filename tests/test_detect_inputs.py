@@ -21,6 +21,7 @@ from typing import Any
 
 import boto3
 import pytest
+from support import log_file, write_file
 
 from detect import engine, sources
 from detect.cli import EXIT_OK, EXIT_UNFINISHED, EXIT_UNREADABLE, EXIT_USAGE, main
@@ -66,25 +67,14 @@ def benign(event_id: str) -> dict[str, Any]:
     return {**copy.deepcopy(BENIGN_EVENT), "eventID": event_id}
 
 
-def write(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(gzip.compress(data, compresslevel=1) if ".gz" in path.name.lower() else data)
-    return path
-
-
-def log(path: Path, records: list[Any]) -> Path:
-    """A log file as CloudTrail writes it: {"Records": [...]}, gzip'd when the name says so."""
-    return write(path, json.dumps({"Records": records}).encode())
-
-
 # 1. Busy accounts: log files over DuckDB's default 16 MiB object.
 
 
 def test_a_log_file_over_16_mib_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     padding = "x" * 2**20
     big = [root(f"big-{i}", requestParameters={"padding": padding}) for i in range(20)]
-    log(tmp_path / "busy.json.gz", big)
-    log(tmp_path / "small.json.gz", [root("small")])
+    log_file(tmp_path / "busy.json.gz", big)
+    log_file(tmp_path / "small.json.gz", [root("small")])
 
     run = detect(str(tmp_path))
     assert run.code == EXIT_OK, run.err
@@ -111,7 +101,7 @@ def test_invalid_characters_are_replaced_and_the_file_kept(
 ) -> None:
     arn = ROOT_EVENT["userIdentity"]["arn"]
     raw = json.dumps({"Records": [root("bad-byte", userIdentity={"type": "Root", "arn": "@"})]})
-    write(
+    write_file(
         tmp_path / "bad-byte.json.gz",
         raw.replace("@", arn + "\udcff").encode(errors="surrogateescape"),
     )
@@ -126,8 +116,8 @@ def test_invalid_characters_are_replaced_and_the_file_kept(
         }
     )
     assert "\\\\ud800" in text and "\\ud83d\\ude00" in text
-    write(tmp_path / "surrogate.json", text.replace("@", "\\ud800").encode())
-    log(tmp_path / "good.json.gz", [root("good")])
+    write_file(tmp_path / "surrogate.json", text.replace("@", "\\ud800").encode())
+    log_file(tmp_path / "good.json.gz", [root("good")])
     repaired = []
     repair = engine._repair_text
 
@@ -165,7 +155,7 @@ def test_a_damaged_gzip_met_while_mending_is_named(tmp_path: Path) -> None:
     data = bytearray(gzip.compress(text.encode(errors="surrogateescape")))
     data[-8] ^= 0xFF  # the CRC, which DuckDB does not check and Python does
     (tmp_path / "damaged.json.gz").write_bytes(data)
-    log(tmp_path / "good.json.gz", [root("good")])
+    log_file(tmp_path / "good.json.gz", [root("good")])
 
     run = detect(str(tmp_path))
     assert run.code == EXIT_UNREADABLE
@@ -208,9 +198,9 @@ def test_digest_and_insight_files_by_cloudtrails_names(key: str, events: bool) -
 
 def test_a_folder_named_like_insights_is_read(tmp_path: Path) -> None:
     account = tmp_path / "AWSLogs" / "111122223333"
-    log(account / "CloudTrail-Insights-review" / "reviewed.json.gz", [root("reviewed")])
-    log(account / "CloudTrail-Insight" / "us-east-1" / "insight.json.gz", [root("insight")])
-    write(account / "CloudTrail-Digest" / "us-east-1" / "digest.json.gz", b'{"logFiles": []}')
+    log_file(account / "CloudTrail-Insights-review" / "reviewed.json.gz", [root("reviewed")])
+    log_file(account / "CloudTrail-Insight" / "us-east-1" / "insight.json.gz", [root("insight")])
+    write_file(account / "CloudTrail-Digest" / "us-east-1" / "digest.json.gz", b'{"logFiles": []}')
 
     run = detect(str(tmp_path))
     assert run.code == EXIT_OK, run.err
@@ -246,7 +236,7 @@ def test_s3_keys_are_names_not_paths(s3_endpoint: str, tmp_path: Path) -> None:
 
 def test_special_files_are_named_and_never_opened(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
-    log(logs / "good.json.gz", [root("good")])
+    log_file(logs / "good.json.gz", [root("good")])
     os.mkfifo(logs / "fifo.json.gz")
     listening = socket.socket(socket.AF_UNIX)
     listening.bind(str(logs / "socket.json"))
@@ -274,8 +264,8 @@ def test_special_files_are_named_and_never_opened(tmp_path: Path) -> None:
 
 
 def test_an_unreadable_folder_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    log(tmp_path / "readable" / "a.json.gz", [root("readable")])
-    log(tmp_path / "locked" / "b.json.gz", [root("locked")])
+    log_file(tmp_path / "readable" / "a.json.gz", [root("readable")])
+    log_file(tmp_path / "locked" / "b.json.gz", [root("locked")])
     scandir = os.scandir
 
     def listing(path: Any) -> Any:
@@ -295,12 +285,12 @@ def test_an_unreadable_folder_is_named(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_links_are_followed_once(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
-    log(logs / "2026" / "a.json.gz", [root("a")])
+    log_file(logs / "2026" / "a.json.gz", [root("a")])
     (logs / "2026" / "up").symlink_to(logs)  # a loop: back to an ancestor
     (logs / "same-year").symlink_to(logs / "2026")  # a folder reachable twice
     (logs / "2026" / "a-again.json.gz").symlink_to(logs / "2026" / "a.json.gz")
     os.link(logs / "2026" / "a.json.gz", logs / "2026" / "a-hard-link.json.gz")
-    log(tmp_path / "elsewhere" / "b.json.gz", [root("b")])
+    log_file(tmp_path / "elsewhere" / "b.json.gz", [root("b")])
     (logs / "elsewhere").symlink_to(tmp_path / "elsewhere")
 
     run = detect(str(logs), str(logs / "2026" / "a.json.gz"))
@@ -313,9 +303,9 @@ def test_links_are_followed_once(tmp_path: Path) -> None:
 
 
 def test_suffixes_in_any_case(tmp_path: Path) -> None:
-    log(tmp_path / "A.JSON.GZ", [root("upper")])
-    log(tmp_path / "b.Json", [root("mixed")])
-    write(tmp_path / "notes.txt", b"not a log file")
+    log_file(tmp_path / "A.JSON.GZ", [root("upper")])
+    log_file(tmp_path / "b.Json", [root("mixed")])
+    write_file(tmp_path / "notes.txt", b"not a log file")
 
     run = detect(str(tmp_path))
     assert run.code == EXIT_OK, run.err
@@ -324,10 +314,10 @@ def test_suffixes_in_any_case(tmp_path: Path) -> None:
 
 def test_one_json_object_per_line(tmp_path: Path) -> None:
     logs = [{"Records": [root("l1"), benign("l2")]}, {"Records": [root("l3")]}]
-    write(tmp_path / "logs.json.gz", "\n".join(json.dumps(o) for o in logs).encode())
+    write_file(tmp_path / "logs.json.gz", "\n".join(json.dumps(o) for o in logs).encode())
     # An export: bare events, with three lines that are neither a log file nor an event.
     lines = [root("e1"), benign("e2"), {"eventName": "NoSource"}, [1, 2], 42, root("e3")]
-    write(tmp_path / "events.json", "\n".join(json.dumps(o) for o in lines).encode())
+    write_file(tmp_path / "events.json", "\n".join(json.dumps(o) for o in lines).encode())
 
     run = detect(str(tmp_path))
     assert run.code == EXIT_UNREADABLE
@@ -341,7 +331,7 @@ def test_one_json_object_per_line(tmp_path: Path) -> None:
 
 
 def test_null_records_leave_the_file_and_its_events(tmp_path: Path) -> None:
-    log(tmp_path / "nulls.json.gz", [None, root("kept"), None, benign("also-kept")])
+    log_file(tmp_path / "nulls.json.gz", [None, root("kept"), None, benign("also-kept")])
 
     run = detect(str(tmp_path))
     assert run.code == EXIT_OK, run.err
@@ -360,7 +350,7 @@ def test_odd_events_are_reported_and_still_examined(tmp_path: Path) -> None:
         {key: value for key, value in root("x").items() if key != "eventID"},
         root(""),
     ]
-    run = detect(str(log(tmp_path / "odd.json.gz", [*odd, root("sound"), benign("b")])))
+    run = detect(log_file(tmp_path / "odd.json.gz", [*odd, root("sound"), benign("b")]))
     assert run.code == EXIT_OK, run.err
     found = run.found()
     assert len(found) == 5
@@ -377,7 +367,7 @@ def test_empty_files_are_named(tmp_path: Path) -> None:
     (tmp_path / "empty.json").write_bytes(b"")
     (tmp_path / "empty.json.gz").write_bytes(gzip.compress(b""))
     (tmp_path / "zero.json.gz").write_bytes(b"")
-    log(tmp_path / "good.json.gz", [root("good")])
+    log_file(tmp_path / "good.json.gz", [root("good")])
 
     run = detect(str(tmp_path))
     assert run.code == EXIT_UNREADABLE
@@ -389,9 +379,9 @@ def test_empty_files_are_named(tmp_path: Path) -> None:
 
 
 def test_names_duckdb_would_take_as_globs(tmp_path: Path) -> None:
-    log(tmp_path / "a[xy].json", [root("brackets")])
-    log(tmp_path / "ax.json", [root("ax")])
-    log(tmp_path / "star*.json", [root("star")])
+    log_file(tmp_path / "a[xy].json", [root("brackets")])
+    log_file(tmp_path / "ax.json", [root("ax")])
+    log_file(tmp_path / "star*.json", [root("star")])
 
     run = detect(str(tmp_path))
     assert run.code == EXIT_OK, run.err
@@ -416,7 +406,7 @@ def python_m_detect(*argv: str, **options: Any) -> subprocess.Popen[str]:
 def many_findings(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Findings beyond a pipe's buffer (64 KiB), and one unreadable file."""
     folder = tmp_path_factory.mktemp("many")
-    log(folder / "root.json.gz", [root(f"root-{i:04d}") for i in range(1000)])
+    log_file(folder / "root.json.gz", [root(f"root-{i:04d}") for i in range(1000)])
     (folder / "empty.json").write_bytes(b"")
     return folder
 
@@ -507,9 +497,9 @@ def test_batches_load_every_file_once(tmp_path: Path) -> None:
     for number in range(count):
         path = tmp_path / f"{number:04d}.json.gz"
         if number in bad:
-            write(path, b"<html>502 Bad Gateway</html>")
+            write_file(path, b"<html>502 Bad Gateway</html>")
         else:
-            log(path, [root(f"event-{number:04d}")])
+            log_file(path, [root(f"event-{number:04d}")])
 
     run = detect(str(tmp_path))
     assert run.code == EXIT_UNREADABLE

@@ -4,14 +4,13 @@ SQL on the embedded engine (the events are loaded as CloudTrail log files)."""
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support import log_file
 
 from detect.engine import EVENTS, NEW_EVENTS, VIEW, Engine, Finding
 from lib.detections import DETECTIONS_DIR, Detection, catalogue, load_pack
@@ -26,20 +25,12 @@ def by_id(detection: Detection) -> str:
     return detection.id
 
 
-def write_log_file(path: Path, events: list[dict[str, Any]]) -> str:
-    with gzip.open(path, "wt") as out:
-        json.dump({"Records": events}, out)
-    return str(path)
-
-
 @pytest.fixture(scope="module")
 def findings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Finding]]:
     """All test events of all detections, one log file per detection, run once, through the
     view exactly as fakesnow translates it (the runner's faster plan is compared with it below)."""
     folder = tmp_path_factory.mktemp("logs")
-    files = [
-        write_log_file(folder / f"{d.id}.json.gz", [case.event for case in d.tests]) for d in TESTED
-    ]
+    files = [log_file(folder / f"{d.id}.json.gz", [case.event for case in d.tests]) for d in TESTED]
     engine = Engine(TESTED, accelerate=False)
     assert engine.load(files) == []
     yield engine.findings()
@@ -117,8 +108,8 @@ def test_findings_carry_the_event_and_the_actor(
 def test_an_event_delivered_twice_is_reported_once(tmp_path: Path) -> None:
     detection = next(d for d in DETECTIONS if d.id == "cis_unauthorized_api_calls")
     event = next(case.event for case in detection.tests if case.match)
-    first = write_log_file(tmp_path / "a.json.gz", [event])
-    again = write_log_file(tmp_path / "b.json.gz", [event, event])
+    first = log_file(tmp_path / "a.json.gz", [event])
+    again = log_file(tmp_path / "b.json.gz", [event, event])
     engine = Engine([detection])
     assert engine.load([first, again]) == []
     assert engine.event_count() == 3
@@ -129,8 +120,7 @@ def test_the_accelerated_plan_returns_exactly_what_fakesnow_returns(tmp_path: Pa
     """The runner compiles the view to a one-parse DuckDB plan; fakesnow's translation of the
     same SQL is the reference. Every column of every test event, and every finding, must agree."""
     files = [
-        write_log_file(tmp_path / f"{d.id}.json.gz", [case.event for case in d.tests])
-        for d in DETECTIONS
+        log_file(tmp_path / f"{d.id}.json.gz", [case.event for case in d.tests]) for d in DETECTIONS
     ]
     reference, accelerated = Engine(DETECTIONS, accelerate=False), Engine(DETECTIONS)
     assert accelerated.accelerated and not reference.accelerated

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import sqlfluff
-from sqlfluff.api.simple import APIParsingError
+from support import parses
 
 from lib import sql
 from lib.detections import Detection, findings_statement, load_detections
@@ -30,14 +29,6 @@ PLACEHOLDERS = Placeholders(
 # The statements; sql/detections/ holds conditions, which the framework renders (below).
 SQL_FILES = sorted(sql.SQL_DIR.glob("*.sql"))
 DETECTIONS = load_detections()
-
-
-def parses(statement: str) -> bool:
-    try:
-        sqlfluff.parse(statement, dialect="snowflake")
-    except APIParsingError:
-        return False
-    return True
 
 
 @pytest.mark.parametrize("path", SQL_FILES, ids=lambda p: str(p.relative_to(sql.SQL_DIR)))

@@ -4,12 +4,12 @@ duplicates and late arrivals."""
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support import log_file
 
 from detect import generate
 from detect.engine import EVENTS, FINDINGS, RAW_TABLE, Engine
@@ -17,12 +17,6 @@ from lib import sql
 from lib.detections import load_detections
 
 DETECTIONS = load_detections()
-
-
-def log_file(path: Path, events: list[Any]) -> str:
-    with gzip.open(path, "wt") as out:
-        json.dump({"Records": events}, out)
-    return str(path)
 
 
 def count(engine: Engine, statement: str) -> int:
