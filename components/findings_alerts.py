@@ -148,7 +148,11 @@ class FindingsAlerts(pulumi.ComponentResource):
                 assume_role_policy=pulumi.Output.json_dumps(
                     pulumi.Output.all(
                         notification.aws_sns_iam_user_arn, notification.aws_sns_external_id
-                    ).apply(lambda v: alerts.sns_trust_policy(v[0], v[1]))
+                    ).apply(
+                        lambda v: iam.snowflake_trust_policy(
+                            v[0], v[1], sid="SnowflakeNotificationIntegration"
+                        )
+                    )
                 ),
                 opts=child,
             )

@@ -98,7 +98,9 @@ class SnowflakeIntegration(pulumi.ComponentResource):
             description="Assumed by Snowflake's storage integration to read CloudTrail logs",
             assume_role_policy=pulumi.Output.json_dumps(
                 pulumi.Output.all(self.iam_user_arn, self.external_id).apply(
-                    lambda v: iam.snowflake_trust_policy(v[0], v[1])
+                    lambda v: iam.snowflake_trust_policy(
+                        v[0], v[1], sid="SnowflakeStorageIntegration"
+                    )
                 )
             ),
             opts=child,

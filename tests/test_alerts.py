@@ -55,17 +55,7 @@ def parses(statement: str) -> bool:
     return True
 
 
-# --- The SNS publishing role's documents -------------------------------------------------------
-
-
-def test_sns_role_trusts_only_the_integrations_user_with_its_external_id() -> None:
-    trust = alerts.sns_trust_policy(SNS_IAM_USER, SNS_EXTERNAL_ID)
-    (only,) = trust["Statement"]
-    assert only["Effect"] == "Allow"
-    assert only["Principal"] == {"AWS": SNS_IAM_USER}
-    assert only["Action"] == "sts:AssumeRole"
-    assert only["Condition"] == {"StringEquals": {"sts:ExternalId": SNS_EXTERNAL_ID}}
-    assert lint(trust, trust_policy=True) == []
+# --- The SNS publishing role's policy (its trust: test_iam.py) --------------------------------
 
 
 def test_sns_role_may_only_publish_to_the_findings_topic() -> None:
