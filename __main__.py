@@ -15,16 +15,17 @@ from components.cloudtrail_view import CloudTrailView, CloudTrailViewArgs
 from components.events_table import EventsTable, EventsTableArgs
 from components.findings import Findings, FindingsArgs
 from components.findings_alerts import FindingsAlerts, FindingsAlertsArgs
+from components.providers import snowflake_provider
 from components.snowflake_integration import SnowflakeIntegration, SnowflakeIntegrationArgs
 from components.snowpipe_ingest import SnowpipeIngest, SnowpipeIngestArgs
 from lib.config import parse_config, parse_connection
 from lib.detections import load_detections
-from lib.providers import snowflake_provider
 
 
 def main() -> None:
     cfg = parse_config(pulumi.Config().get, pulumi.get_stack())
-    connection = parse_connection(pulumi.Config("snowflake").get)
+    snowflake_config = pulumi.Config("snowflake")
+    connection = parse_connection(snowflake_config.get, snowflake_config.get_secret)
 
     account_id = aws.get_caller_identity_output().account_id
     partition = aws.get_partition_output().partition

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_snowflake as snowflake
 
+from components.grants import grant_account_privilege
 from components.location import SnowflakeLocation
 from components.scheduling import ScheduledMerge, stream_and_task
 from lib import sql
-from lib.providers import grant_account_privilege
 
 EVENTS_TABLE = "CLOUDTRAIL_EVENTS"
 RAW_STREAM = "CLOUDTRAIL_RAW_STREAM"

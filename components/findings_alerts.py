@@ -10,9 +10,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_snowflake as snowflake
 
+from components.grants import SHARED_GRANT, grant_account_privilege, grant_integration_usage
 from components.location import SnowflakeLocation
 from lib import alerts, iam
-from lib.providers import SHARED_GRANT, grant_account_privilege, grant_integration_usage
 
 # The AWS managed key: encrypted at rest with no key to manage, and its key policy lets the
 # account's principals use it through SNS, so the publishing role needs no KMS permission (see

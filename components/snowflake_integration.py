@@ -12,8 +12,8 @@ import pulumi_random as random
 import pulumi_snowflake as snowflake
 import pulumiverse_time as time
 
+from components.grants import grant_integration_usage
 from lib import iam
-from lib.providers import grant_integration_usage
 
 # IAM is eventually consistent: a stage created seconds after the role's trust and policy can
 # fail with "Error assuming AWS_ROLE". Peer tools wait about 10 s; twice that costs little once.

@@ -58,6 +58,8 @@ class Registered:
     name: str
     urn: str
     inputs: dict[str, Any]
+    secret_inputs: set[str]
+    """The inputs sent marked secret: encrypted in the state, masked in the CLI's output."""
     parent: str
     dependencies: list[str]
     provider: str
@@ -250,13 +252,21 @@ def declared_resources() -> list[str]:
 
 
 def _registered(urn: str, request: Any) -> Registered:
-    # Secrets arrive unwrapped: the tests see the values the provider would get.
-    inputs = rpc.deserialize_properties(request.object)
+    serialized = rpc.deserialize_properties(request.object)
+    secret = {
+        key
+        for key, value in serialized.items()
+        if isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
+    }
     return Registered(
         type=request.type,
         name=request.name,
         urn=urn,
-        inputs=inputs,
+        # Unwrapped: the tests see the values the provider would get.
+        inputs={
+            key: value["value"] if key in secret else value for key, value in serialized.items()
+        },
+        secret_inputs=secret,
         parent=request.parent,
         dependencies=list(request.dependencies),
         provider=request.provider,

@@ -171,6 +171,14 @@ def test_connection_settings_reach_both_providers(deploy: Deploy) -> None:
         assert provider.inputs["authenticator"] == "SNOWFLAKE_JWT"
 
 
+def test_secret_connection_settings_reach_both_providers_as_secrets(deploy: Deploy) -> None:
+    secrets = {"privateKey": "-----BEGIN PRIVATE KEY-----", "privateKeyPassphrase": "pass"}
+    deployment = deploy({f"snowflake:{key}": value for key, value in secrets.items()})
+    for provider in deployment.all(SNOWFLAKE_PROVIDER):
+        assert {key: provider.inputs[key] for key in secrets} == secrets
+        assert provider.secret_inputs == set(secrets), provider.name
+
+
 # --- Snowpipe and the notification ------------------------------------------------------------
 
 

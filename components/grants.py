@@ -1,37 +1,9 @@
-"""The two Snowflake providers (one connection, two roles), and the grants the admin role gives
-the owner role."""
+"""The grants the admin role gives the owner role."""
 
 from __future__ import annotations
 
 import pulumi
 import pulumi_snowflake as snowflake
-
-from lib.config import SNOWFLAKE_SECRET_KEYS, SnowflakeConnection
-
-
-def snowflake_provider(
-    name: str, role: str, warehouse: str, connection: SnowflakeConnection
-) -> snowflake.Provider:
-    """A provider for `role` on the stack's connection. Settings left out of the stack fall back
-    to the provider's SNOWFLAKE_* environment variables, as for the default provider."""
-    setting = connection.settings.get
-    stack_secrets = pulumi.Config("snowflake")
-    secret = {key: stack_secrets.get_secret(key) for key in SNOWFLAKE_SECRET_KEYS}
-    return snowflake.Provider(
-        name,
-        role=role,
-        # Views need a warehouse on the connection (the provider reads policy references).
-        warehouse=warehouse,
-        preview_features_enabled=list(connection.preview_features),
-        organization_name=setting("organizationName"),
-        account_name=setting("accountName"),
-        user=setting("user"),
-        authenticator=setting("authenticator"),
-        host=setting("host"),
-        private_key=secret["privateKey"],
-        private_key_passphrase=secret["privateKeyPassphrase"],
-        password=secret["password"],
-    )
 
 
 def grant_integration_usage(
