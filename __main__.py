@@ -17,6 +17,7 @@ from components.findings import Findings, FindingsArgs
 from components.findings_alerts import FindingsAlerts, FindingsAlertsArgs
 from components.providers import snowflake_provider
 from components.snowflake_integration import SnowflakeIntegration, SnowflakeIntegrationArgs
+from components.snowflake_schema import SnowflakeSchema, SnowflakeSchemaArgs
 from components.snowpipe_ingest import SnowpipeIngest, SnowpipeIngestArgs
 from lib.config import parse_config, parse_connection
 from lib.detections import load_detections
@@ -72,13 +73,21 @@ def main() -> None:
         ),
     )
 
-    ingest = SnowpipeIngest(
-        "ingest",
-        SnowpipeIngestArgs(
+    location = SnowflakeSchema(
+        "snowflake",
+        SnowflakeSchemaArgs(
             database=cfg.snowflake_database,
             schema=cfg.snowflake_schema,
             create_database=cfg.create_database,
             create_schema=cfg.create_schema,
+        ),
+        opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
+    ).location
+
+    ingest = SnowpipeIngest(
+        "ingest",
+        SnowpipeIngestArgs(
+            location=location,
             bucket_name=logs.bucket_name,
             log_prefix=cfg.log_prefix,
             integration=trust.integration,
@@ -91,7 +100,7 @@ def main() -> None:
     events = EventsTable(
         "events",
         EventsTableArgs(
-            location=ingest.location,
+            location=location,
             raw_table=ingest.raw_table,
             raw=ingest.table,
             warehouse=cfg.snowflake_warehouse,
@@ -107,7 +116,7 @@ def main() -> None:
     view = CloudTrailView(
         "view",
         CloudTrailViewArgs(
-            location=ingest.location,
+            location=location,
             events_table=events.events_table,
             table=events.table,
             detections=detections,
@@ -118,7 +127,7 @@ def main() -> None:
     findings = Findings(
         "findings",
         FindingsArgs(
-            location=ingest.location,
+            location=location,
             events_table=events.events_table,
             events=events.table,
             detections=detections,
@@ -133,7 +142,7 @@ def main() -> None:
         notify = FindingsAlerts(
             "alerts",
             FindingsAlertsArgs(
-                location=ingest.location,
+                location=location,
                 findings_table=findings.findings_table,
                 warehouse=cfg.snowflake_warehouse,
                 interval_minutes=cfg.findings_interval_minutes,

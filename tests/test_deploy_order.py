@@ -133,7 +133,7 @@ def test_the_rule_sees_what_each_kind_of_object_needs(deploy: Deploy) -> None:
         "CLOUDTRAIL_DEV_FINDINGS_SNS",
     }
     assert needs("trust-usage") == {"CLOUDTRAIL_DEV_S3"}
-    assert needs("ingest-schema") == {"DATABASE CLOUDTRAIL_DEV"}
+    assert needs("snowflake-schema") == {"DATABASE CLOUDTRAIL_DEV"}
 
 
 def test_a_name_the_stack_does_not_create_is_refused() -> None:
