@@ -15,6 +15,7 @@ from components.cloudtrail_view import CloudTrailView, CloudTrailViewArgs
 from components.events_table import EventsTable, EventsTableArgs
 from components.findings import Findings, FindingsArgs
 from components.findings_alerts import FindingsAlerts, FindingsAlertsArgs
+from components.grants import AccountGrants, AccountGrantsArgs
 from components.providers import snowflake_provider
 from components.snowflake_integration import SnowflakeIntegration, SnowflakeIntegrationArgs
 from components.snowflake_schema import SnowflakeSchema, SnowflakeSchemaArgs
@@ -97,6 +98,17 @@ def main() -> None:
         opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
     )
 
+    alerting = bool(cfg.alert_emails or cfg.alert_sns)
+    grants = AccountGrants(
+        "grants",
+        AccountGrantsArgs(
+            owner_role=cfg.snowflake_owner_role,
+            admin_role=cfg.snowflake_admin_role,
+            alerts=alerting,
+        ),
+        opts=pulumi.ResourceOptions(providers={"snowflake": admin}),
+    )
+
     events = EventsTable(
         "events",
         EventsTableArgs(
@@ -105,9 +117,7 @@ def main() -> None:
             raw=ingest.table,
             warehouse=cfg.snowflake_warehouse,
             interval_minutes=cfg.events_interval_minutes,
-            owner_role=cfg.snowflake_owner_role,
-            admin_role=cfg.snowflake_admin_role,
-            admin_provider=admin,
+            task_grant=grants.tasks,
         ),
         opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
     )
@@ -133,12 +143,12 @@ def main() -> None:
             detections=detections,
             warehouse=cfg.snowflake_warehouse,
             interval_minutes=cfg.findings_interval_minutes,
-            task_grant=events.task_grant,
+            task_grant=grants.tasks,
         ),
         opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
     )
 
-    if cfg.alert_emails or cfg.alert_sns:
+    if alerting:
         notify = FindingsAlerts(
             "alerts",
             FindingsAlertsArgs(
@@ -157,6 +167,7 @@ def main() -> None:
                 admin_role=cfg.snowflake_admin_role,
                 admin_provider=admin,
                 findings=findings.table,
+                alert_grants=grants.alerts,
             ),
             opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
         )
