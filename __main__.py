@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from components.cloudtrail_bucket import CloudTrailBucket, CloudTrailBucketArgs
 from components.cloudtrail_view import CloudTrailView, CloudTrailViewArgs
+from components.detection_views import DetectionViews, DetectionViewsArgs
 from components.events_table import EventsTable, EventsTableArgs
 from components.findings import Findings, FindingsArgs
 from components.findings_alerts import FindingsAlerts, FindingsAlertsArgs
@@ -129,6 +130,15 @@ def main() -> None:
             location=location,
             events_table=events.events_table,
             table=events.table,
+        ),
+        opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
+    )
+    detection_views = DetectionViews(
+        "detections",
+        DetectionViewsArgs(
+            location=location,
+            cloudtrail_view=view.view_name,
+            view=view.view,
             detections=detections,
         ),
         opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
@@ -185,7 +195,7 @@ def main() -> None:
     pulumi.export("rawTable", ingest.raw_table)
     pulumi.export("eventsTable", events.events_table)
     pulumi.export("view", view.view_name)
-    pulumi.export("detectAllView", view.all_view_name)
+    pulumi.export("detectAllView", detection_views.all_view_name)
     pulumi.export("findingsTable", findings.findings_table)
     pulumi.export("findingsSummaryView", findings.summary_view)
 
