@@ -1,8 +1,11 @@
 """cloudtrail-snowflake: every AWS API call queryable in Snowflake, in one `pulumi up`.
 
-Reads the stack's settings (validated before anything is declared) and wires the components:
-the log bucket and trail, the trusted storage integration, the auto-ingest pipe, the typed
-events table and its task, the view and the CIS detections over it, and the findings task.
+Reads the stack's settings (validated before anything is declared), builds the two Snowflake
+providers (the owner role's and the admin role's) and wires the components: the log bucket and
+trail, the trusted storage integration, the database and schema, the account-level grants the
+owner role's tasks and alert need, the auto-ingest pipe, the typed events table and its task, the
+`cloudtrail` view, the CIS detection views over it, the findings task, and the alert on new
+findings when asked for.
 """
 
 from __future__ import annotations
@@ -99,13 +102,12 @@ def main() -> None:
         opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
     )
 
-    alerting = bool(cfg.alert_emails or cfg.alert_sns)
     grants = AccountGrants(
         "grants",
         AccountGrantsArgs(
             owner_role=cfg.snowflake_owner_role,
             admin_role=cfg.snowflake_admin_role,
-            alerts=alerting,
+            alerts=cfg.alerting,
         ),
         opts=pulumi.ResourceOptions(providers={"snowflake": admin}),
     )
@@ -158,7 +160,7 @@ def main() -> None:
         opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
     )
 
-    if alerting:
+    if cfg.alerting:
         notify = FindingsAlerts(
             "alerts",
             FindingsAlertsArgs(

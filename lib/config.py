@@ -118,6 +118,11 @@ class StackConfig:
         return f"{self.snowflake_prefix}_S3"
 
     @property
+    def alerting(self) -> bool:
+        """New findings are notified (by email, through SNS, or both)."""
+        return bool(self.alert_emails) or self.alert_sns
+
+    @property
     def manages_bucket_notification(self) -> bool:
         """A bucket has exactly one notification configuration: writing it on a bucket this stack
         does not own would replace whatever that bucket already notifies, so that needs opt-in."""

@@ -31,6 +31,14 @@ def test_defaults() -> None:
     assert cfg.manages_bucket_notification
     assert (cfg.events_interval_minutes, cfg.findings_interval_minutes) == (5, 10)
     assert (cfg.alert_emails, cfg.alert_sns) == ((), False)
+    assert not cfg.alerting
+
+
+@pytest.mark.parametrize(
+    "settings", [{"alertEmails": "secops@example.com"}, {"alertSns": "true"}], ids=["email", "sns"]
+)
+def test_either_destination_turns_the_alert_on(settings: dict[str, str]) -> None:
+    assert parse(**settings).alerting
 
 
 def test_names_carry_the_stack_so_stacks_can_share_accounts() -> None:
