@@ -1,10 +1,9 @@
-"""Renamed and re-parented resources are updated in place, never replaced.
+"""Moved and renamed resources are updated in place, never replaced (why: components/aliases.py).
 
-A resource's URN is its identity in the stack's state: declared under another name or parent
-without an alias, it is a new resource to the engine, which creates it (CREATE DATABASE on a name
-that exists fails, or worse) and deletes (or, retained, forgets) the old one. So the URNs the
-program declared before a change are recorded (tests/record_urns.py) and each must still be
-declared, or be the alias of exactly one resource declared now.
+The URNs the program declared before such a change are recorded (tests/record_urns.py); each
+must still be declared, or be the alias of exactly one resource declared now. Aliases are
+resolved as the engine resolves them (conftest), except the ones a child inherits from an alias
+of its parent: a renamed component would fail here until that is modelled.
 """
 
 from __future__ import annotations
@@ -14,14 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CONFIGS, Deployment
+from conftest import CONFIGS, ROOT_STACK_TYPE, Deployment, engine_urn
 
 Deploy = Callable[..., Deployment]
 
-RECORDED = [
-    json.loads(path.read_text())["configs"]
+RECORDED = {
+    path.name: json.loads(path.read_text())["configs"]
     for path in sorted((Path(__file__).parent / "data").glob("urns-*.json"))
-]
+}
 
 
 def urn_problems(deployment: Deployment, before: list[str]) -> list[str]:
@@ -44,9 +43,35 @@ def urn_problems(deployment: Deployment, before: list[str]) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("before", RECORDED)
+@pytest.mark.parametrize("before", RECORDED.values(), ids=RECORDED.keys())
 @pytest.mark.parametrize("config", CONFIGS)
 def test_every_urn_a_stack_holds_is_declared_or_aliased(
     deploy: Deploy, config: str, before: dict[str, list[str]]
 ) -> None:
     assert urn_problems(deploy(CONFIGS[config]), before[config]) == []
+
+
+def test_urns_are_formed_as_the_engine_forms_them() -> None:
+    """https://www.pulumi.com/docs/iac/concepts/resources/names/#urns: the qualified type chains
+    the parents' types with `$`, the root stack's left out."""
+    stack = engine_urn("", ROOT_STACK_TYPE, "cloudtrail-snowflake-dev")
+    component = engine_urn(stack, "pkg:m:Component", "c")
+    assert component == "urn:pulumi:dev::cloudtrail-snowflake::pkg:m:Component::c"
+    child = engine_urn(component, "pkg:m:Child", "c-child")
+    assert child == "urn:pulumi:dev::cloudtrail-snowflake::pkg:m:Component$pkg:m:Child::c-child"
+    assert engine_urn(child, "pkg:m:Leaf", "leaf").endswith(
+        "::pkg:m:Component$pkg:m:Child$pkg:m:Leaf::leaf"
+    )
+
+
+def test_a_moved_resource_without_its_alias_or_with_anothers_is_named(deploy: Deploy) -> None:
+    deployment = deploy(CONFIGS["alerts"])
+    before = RECORDED["urns-before-issue-8.json"]["alerts"]
+    (database,) = [urn for urn in before if urn.endswith("Database::ingest-database")]
+    (root_usage,) = [urn for urn in before if urn.endswith("View::view-cis-root-usage")]
+    deployment.named("snowflake-database").aliases = []
+    deployment.named("detections-all").aliases.append(root_usage)
+    assert set(urn_problems(deployment, before)) == {
+        f"{database} is neither declared nor aliased: `pulumi up` would replace it",
+        f"{root_usage} is aliased by detections-cis-root-usage and detections-all",
+    }
