@@ -61,6 +61,9 @@ def main() -> None:
     admin = snowflake_provider(
         "snowflake-admin", cfg.snowflake_admin_role, cfg.snowflake_warehouse, connection
     )
+    # The owner role owns every Snowflake object a component declares, unless the component
+    # declares it with the admin provider (integrations, grants).
+    owned = pulumi.ResourceOptions(providers={"snowflake": owner})
 
     trust = SnowflakeIntegration(
         "trust",
@@ -86,7 +89,7 @@ def main() -> None:
             create_database=cfg.create_database,
             create_schema=cfg.create_schema,
         ),
-        opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
+        opts=owned,
     ).location
 
     ingest = SnowpipeIngest(
@@ -99,7 +102,7 @@ def main() -> None:
             integration_ready=trust.ready,
             manage_notification=cfg.manages_bucket_notification,
         ),
-        opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
+        opts=owned,
     )
 
     grants = AccountGrants(
@@ -122,7 +125,7 @@ def main() -> None:
             interval_minutes=cfg.events_interval_minutes,
             task_grant=grants.tasks,
         ),
-        opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
+        opts=owned,
     )
 
     detections = load_detections()
@@ -133,7 +136,7 @@ def main() -> None:
             events_table=events.events_table,
             table=events.table,
         ),
-        opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
+        opts=owned,
     )
     detection_views = DetectionViews(
         "detections",
@@ -143,7 +146,7 @@ def main() -> None:
             view=view.view,
             detections=detections,
         ),
-        opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
+        opts=owned,
     )
 
     findings = Findings(
@@ -157,7 +160,7 @@ def main() -> None:
             interval_minutes=cfg.findings_interval_minutes,
             task_grant=grants.tasks,
         ),
-        opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
+        opts=owned,
     )
 
     if cfg.alerting:
@@ -181,7 +184,7 @@ def main() -> None:
                 findings=findings.table,
                 alert_grants=grants.alerts,
             ),
-            opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
+            opts=owned,
         )
         pulumi.export("alert", notify.alert_name)
         pulumi.export("findingsTopicArn", notify.topic_arn)
