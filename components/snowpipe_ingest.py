@@ -54,6 +54,7 @@ class SnowpipeIngest(pulumi.ComponentResource):
                 {"name": column, "type": type_, "nullable": False}
                 for column, type_ in sql.RAW_COLUMNS
             ],
+            # Loaded data must outlive the stack: retained on `pulumi destroy`.
             opts=location.options(self, retain_on_delete=True),
         )
         file_format = snowflake.FileFormatJson(
