@@ -1,8 +1,11 @@
 """cloudtrail-snowflake: every AWS API call queryable in Snowflake, in one `pulumi up`.
 
-Reads the stack's settings (validated before anything is declared) and wires the components:
-the log bucket and trail, the trusted storage integration, the auto-ingest pipe, the typed
-events table and its task, the view and the CIS detections over it, and the findings task.
+Reads the stack's settings (validated before anything is declared), builds the two Snowflake
+providers (the owner role's and the admin role's) and wires the components: the log bucket and
+trail, the trusted storage integration, the database and schema, the account-level grants the
+owner role's tasks and alert need, the auto-ingest pipe, the typed events table and its task, the
+`cloudtrail` view, the CIS detection views over it, the findings task, and the alert on new
+findings when asked for.
 """
 
 from __future__ import annotations
@@ -12,19 +15,23 @@ import pulumi_aws as aws
 
 from components.cloudtrail_bucket import CloudTrailBucket, CloudTrailBucketArgs
 from components.cloudtrail_view import CloudTrailView, CloudTrailViewArgs
+from components.detection_views import DetectionViews, DetectionViewsArgs
 from components.events_table import EventsTable, EventsTableArgs
 from components.findings import Findings, FindingsArgs
 from components.findings_alerts import FindingsAlerts, FindingsAlertsArgs
+from components.grants import AccountGrants, AccountGrantsArgs
+from components.providers import snowflake_provider
 from components.snowflake_integration import SnowflakeIntegration, SnowflakeIntegrationArgs
+from components.snowflake_schema import SnowflakeSchema, SnowflakeSchemaArgs
 from components.snowpipe_ingest import SnowpipeIngest, SnowpipeIngestArgs
 from lib.config import parse_config, parse_connection
 from lib.detections import load_detections
-from lib.providers import snowflake_provider
 
 
 def main() -> None:
     cfg = parse_config(pulumi.Config().get, pulumi.get_stack())
-    connection = parse_connection(pulumi.Config("snowflake").get)
+    snowflake_config = pulumi.Config("snowflake")
+    connection = parse_connection(snowflake_config.get, snowflake_config.get_secret)
 
     account_id = aws.get_caller_identity_output().account_id
     partition = aws.get_partition_output().partition
@@ -54,6 +61,9 @@ def main() -> None:
     admin = snowflake_provider(
         "snowflake-admin", cfg.snowflake_admin_role, cfg.snowflake_warehouse, connection
     )
+    # The owner role owns every Snowflake object a component declares, unless the component
+    # declares it with the admin provider (integrations, grants).
+    owned = pulumi.ResourceOptions(providers={"snowflake": owner})
 
     trust = SnowflakeIntegration(
         "trust",
@@ -71,68 +81,93 @@ def main() -> None:
         ),
     )
 
-    ingest = SnowpipeIngest(
-        "ingest",
-        SnowpipeIngestArgs(
+    location = SnowflakeSchema(
+        "snowflake",
+        SnowflakeSchemaArgs(
             database=cfg.snowflake_database,
             schema=cfg.snowflake_schema,
             create_database=cfg.create_database,
             create_schema=cfg.create_schema,
+        ),
+        opts=owned,
+    ).location
+
+    ingest = SnowpipeIngest(
+        "ingest",
+        SnowpipeIngestArgs(
+            location=location,
             bucket_name=logs.bucket_name,
             log_prefix=cfg.log_prefix,
             integration=trust.integration,
             integration_ready=trust.ready,
             manage_notification=cfg.manages_bucket_notification,
         ),
-        opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
+        opts=owned,
+    )
+
+    grants = AccountGrants(
+        "grants",
+        AccountGrantsArgs(
+            owner_role=cfg.snowflake_owner_role,
+            admin_role=cfg.snowflake_admin_role,
+            alerts=cfg.alerting,
+        ),
+        opts=pulumi.ResourceOptions(providers={"snowflake": admin}),
     )
 
     events = EventsTable(
         "events",
         EventsTableArgs(
-            location=ingest.location,
+            location=location,
             raw_table=ingest.raw_table,
             raw=ingest.table,
             warehouse=cfg.snowflake_warehouse,
             interval_minutes=cfg.events_interval_minutes,
-            owner_role=cfg.snowflake_owner_role,
-            admin_role=cfg.snowflake_admin_role,
-            admin_provider=admin,
+            task_grant=grants.tasks,
         ),
-        opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
+        opts=owned,
     )
 
     detections = load_detections()
     view = CloudTrailView(
         "view",
         CloudTrailViewArgs(
-            location=ingest.location,
+            location=location,
             events_table=events.events_table,
             table=events.table,
+        ),
+        opts=owned,
+    )
+    detection_views = DetectionViews(
+        "detections",
+        DetectionViewsArgs(
+            location=location,
+            cloudtrail_view=view.view_name,
+            view=view.view,
             detections=detections,
         ),
-        opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
+        opts=owned,
     )
 
     findings = Findings(
         "findings",
         FindingsArgs(
-            location=ingest.location,
+            location=location,
             events_table=events.events_table,
             events=events.table,
             detections=detections,
             warehouse=cfg.snowflake_warehouse,
             interval_minutes=cfg.findings_interval_minutes,
-            task_grant=events.task_grant,
+            task_grant=grants.tasks,
         ),
-        opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
+        opts=owned,
     )
 
-    if cfg.alert_emails or cfg.alert_sns:
+    if cfg.alerting:
         notify = FindingsAlerts(
             "alerts",
             FindingsAlertsArgs(
-                location=ingest.location,
+                location=location,
                 findings_table=findings.findings_table,
                 warehouse=cfg.snowflake_warehouse,
                 interval_minutes=cfg.findings_interval_minutes,
@@ -147,8 +182,9 @@ def main() -> None:
                 admin_role=cfg.snowflake_admin_role,
                 admin_provider=admin,
                 findings=findings.table,
+                alert_grants=grants.alerts,
             ),
-            opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
+            opts=owned,
         )
         pulumi.export("alert", notify.alert_name)
         pulumi.export("findingsTopicArn", notify.topic_arn)
@@ -164,7 +200,7 @@ def main() -> None:
     pulumi.export("rawTable", ingest.raw_table)
     pulumi.export("eventsTable", events.events_table)
     pulumi.export("view", view.view_name)
-    pulumi.export("detectAllView", view.all_view_name)
+    pulumi.export("detectAllView", detection_views.all_view_name)
     pulumi.export("findingsTable", findings.findings_table)
     pulumi.export("findingsSummaryView", findings.summary_view)
 

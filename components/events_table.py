@@ -15,7 +15,6 @@ import pulumi_snowflake as snowflake
 from components.location import SnowflakeLocation
 from components.scheduling import ScheduledMerge, stream_and_task
 from lib import sql
-from lib.providers import grant_account_privilege
 from lib.schema import EVENT_COLUMNS, EVENTS_TABLE, EVENTS_TASK, RAW_STREAM
 
 
@@ -27,33 +26,18 @@ class EventsTableArgs:
     raw: pulumi.Resource
     warehouse: str
     interval_minutes: int
-    owner_role: str
-    admin_role: str
-    admin_provider: snowflake.Provider
+    task_grant: list[pulumi.Resource]
+    """What the task must wait for to run as its owner (AccountGrants.tasks)."""
 
 
 class EventsTable(pulumi.ComponentResource):
     events_table: str
     table: snowflake.Table
-    task_grant: list[pulumi.Resource]
-    """What any task of the owner role must wait for (EXECUTE TASK granted)."""
 
     def __init__(
         self, name: str, args: EventsTableArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("cloudtrail-snowflake:snowflake:EventsTable", name, None, opts)
-        # Tasks run as their owner, which needs EXECUTE TASK on the account (ACCOUNTADMIN has it).
-        self.task_grant = []
-        if args.owner_role != args.admin_role:
-            self.task_grant.append(
-                grant_account_privilege(
-                    f"{name}-execute-task",
-                    "EXECUTE TASK",
-                    args.owner_role,
-                    pulumi.ResourceOptions(parent=self, provider=args.admin_provider),
-                )
-            )
-
         location = args.location
         self.events_table = location.qualified(EVENTS_TABLE)
         self.table = snowflake.Table(
@@ -85,7 +69,7 @@ class EventsTable(pulumi.ComponentResource):
                 ),
                 warehouse=args.warehouse,
                 interval_minutes=args.interval_minutes,
-                after=[self.table, *self.task_grant],
+                after=[self.table, *args.task_grant],
                 stream_comment="Log files loaded since the events task last ran",
                 task_comment="Lands new CloudTrail events in CLOUDTRAIL_EVENTS",
             ),

@@ -10,9 +10,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_snowflake as snowflake
 
+from components.grants import grant_integration_usage
 from components.location import SnowflakeLocation
 from lib import alerts, iam
-from lib.providers import SHARED_GRANT, grant_account_privilege, grant_integration_usage
 from lib.schema import FINDINGS_ALERT
 
 # The AWS managed key: encrypted at rest with no key to manage, and its key policy lets the
@@ -20,10 +20,6 @@ from lib.schema import FINDINGS_ALERT
 # alerts.sns_publish_policy). Subscribers that are AWS services (EventBridge, CloudWatch) could
 # not publish to such a topic, but only Snowflake publishes here.
 SNS_KMS_KEY = "alias/aws/sns"
-
-# GET_CONDITION_QUERY_UUID and the alert schedule functions the SQL calls need this database
-# role (Snowflake's alert documentation).
-ALERT_VIEWER = '"SNOWFLAKE"."ALERT_VIEWER"'
 
 Integration = snowflake.EmailNotificationIntegration | snowflake.NotificationIntegration
 
@@ -52,10 +48,12 @@ class FindingsAlertsArgs:
     """The role that owns the alert (the component's default Snowflake provider)."""
     admin_role: str
     admin_provider: snowflake.Provider
-    """Integrations and account-level grants need ACCOUNTADMIN (or CREATE INTEGRATION and MANAGE
-    GRANTS): a provider with the admin role is used for those only."""
+    """Integrations and their grants need ACCOUNTADMIN (or CREATE INTEGRATION and MANAGE GRANTS): a
+    provider with the admin role is used for those only."""
     findings: pulumi.Resource
     """The FINDINGS table itself, which the alert must follow."""
+    alert_grants: list[pulumi.Resource]
+    """What the alert must wait for to run as its owner (AccountGrants.alerts)."""
 
 
 class FindingsAlerts(pulumi.ComponentResource):
@@ -149,7 +147,11 @@ class FindingsAlerts(pulumi.ComponentResource):
                 assume_role_policy=pulumi.Output.json_dumps(
                     pulumi.Output.all(
                         notification.aws_sns_iam_user_arn, notification.aws_sns_external_id
-                    ).apply(lambda v: alerts.sns_trust_policy(v[0], v[1]))
+                    ).apply(
+                        lambda v: iam.snowflake_trust_policy(
+                            v[0], v[1], sid="SnowflakeNotificationIntegration"
+                        )
+                    )
                 ),
                 opts=child,
             )
@@ -172,23 +174,6 @@ class FindingsAlerts(pulumi.ComponentResource):
                         f"{name}-{suffix}-usage", integration, args.owner_role, admin
                     )
                 )
-            # Creating and resuming an alert needs this account privilege, which only
-            # ACCOUNTADMIN can grant.
-            ready.append(
-                grant_account_privilege(
-                    f"{name}-execute-alert", "EXECUTE ALERT", args.owner_role, admin
-                )
-            )
-        # Granted even when the owner is the admin role: Snowflake documents no role that holds
-        # it implicitly, and granting a database role a role already has changes nothing.
-        ready.append(
-            snowflake.GrantDatabaseRole(
-                f"{name}-alert-viewer",
-                database_role_name=ALERT_VIEWER,
-                parent_role_name=args.owner_role,
-                opts=pulumi.ResourceOptions.merge(admin, SHARED_GRANT),
-            )
-        )
 
         location = args.location
         self.alert_name = location.qualified(FINDINGS_ALERT)
@@ -205,7 +190,7 @@ class FindingsAlerts(pulumi.ComponentResource):
             enabled=True,
             comment="Notifies of new CloudTrail findings (cloudtrail-snowflake)",
             # The owner provider: the component's default Snowflake provider.
-            opts=location.options(self, [args.findings, *ready]),
+            opts=location.options(self, [args.findings, *args.alert_grants, *ready]),
         )
 
         self.register_outputs(

@@ -12,8 +12,8 @@ import pulumi_random as random
 import pulumi_snowflake as snowflake
 import pulumiverse_time as time
 
+from components.grants import grant_integration_usage
 from lib import iam
-from lib.providers import grant_integration_usage
 
 # IAM is eventually consistent: a stage created seconds after the role's trust and policy can
 # fail with "Error assuming AWS_ROLE". Peer tools wait about 10 s; twice that costs little once.
@@ -98,7 +98,9 @@ class SnowflakeIntegration(pulumi.ComponentResource):
             description="Assumed by Snowflake's storage integration to read CloudTrail logs",
             assume_role_policy=pulumi.Output.json_dumps(
                 pulumi.Output.all(self.iam_user_arn, self.external_id).apply(
-                    lambda v: iam.snowflake_trust_policy(v[0], v[1])
+                    lambda v: iam.snowflake_trust_policy(
+                        v[0], v[1], sid="SnowflakeStorageIntegration"
+                    )
                 )
             ),
             opts=child,

@@ -1,5 +1,5 @@
-"""SnowpipeIngest: the database and schema, the raw table, the stage and the auto-ingest pipe that
-S3 notifies whenever CloudTrail delivers a log file."""
+"""SnowpipeIngest: the raw table, the stage and the auto-ingest pipe that S3 notifies whenever
+CloudTrail delivers a log file."""
 
 from __future__ import annotations
 
@@ -16,10 +16,7 @@ from lib.schema import FILE_FORMAT, PIPE, RAW_COLUMNS, RAW_TABLE, STAGE
 
 @dataclass
 class SnowpipeIngestArgs:
-    database: str
-    schema: str
-    create_database: bool
-    create_schema: bool
+    location: SnowflakeLocation
     bucket_name: pulumi.Input[str]
     log_prefix: str
     integration: snowflake.StorageIntegrationAws
@@ -30,8 +27,6 @@ class SnowpipeIngestArgs:
 
 
 class SnowpipeIngest(pulumi.ComponentResource):
-    location: SnowflakeLocation
-    """The database and schema, for every other component's objects."""
     raw_table: str
     pipe_name: str
     notification_channel: pulumi.Output[str]
@@ -41,31 +36,12 @@ class SnowpipeIngest(pulumi.ComponentResource):
         self, name: str, args: SnowpipeIngestArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("cloudtrail-snowflake:snowflake:SnowpipeIngest", name, None, opts)
-        # Loaded data must outlive the stack: what holds it is retained on `pulumi destroy`
-        # (dropping the database or schema would drop the table with it).
-        keep = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
-
-        containers: list[pulumi.Resource] = []
-        if args.create_database:
-            containers.append(snowflake.Database(f"{name}-database", name=args.database, opts=keep))
-        if args.create_schema:
-            containers.append(
-                snowflake.Schema(
-                    f"{name}-schema",
-                    database=args.database,
-                    name=args.schema,
-                    opts=pulumi.ResourceOptions.merge(
-                        keep, pulumi.ResourceOptions(depends_on=list(containers))
-                    ),
-                )
-            )
-        self.location = location = SnowflakeLocation(args.database, args.schema, tuple(containers))
-
+        location = args.location
         self.raw_table = location.qualified(RAW_TABLE)
         self.table = snowflake.Table(
             f"{name}-raw",
-            database=args.database,
-            schema=args.schema,
+            database=location.database,
+            schema=location.schema,
             name=RAW_TABLE,
             comment="CloudTrail log files as delivered, one row per file (loaded by Snowpipe)",
             # The events stream reads it; declared so the provider does not see a change.
@@ -73,12 +49,13 @@ class SnowpipeIngest(pulumi.ComponentResource):
             columns=[
                 {"name": c.identifier, "type": c.type, "nullable": False} for c in RAW_COLUMNS
             ],
+            # Loaded data must outlive the stack: retained on `pulumi destroy`.
             opts=location.options(self, retain_on_delete=True),
         )
         file_format = snowflake.FileFormatJson(
             f"{name}-json",
-            database=args.database,
-            schema=args.schema,
+            database=location.database,
+            schema=location.schema,
             name=FILE_FORMAT,
             compression="AUTO",
             # One invalid UTF-8 sequence would otherwise fail the whole file, and Snowpipe skips a
@@ -90,8 +67,8 @@ class SnowpipeIngest(pulumi.ComponentResource):
         )
         stage = snowflake.StageExternalS3(
             f"{name}-stage",
-            database=args.database,
-            schema=args.schema,
+            database=location.database,
+            schema=location.schema,
             name=STAGE,
             url=pulumi.Output.from_input(args.bucket_name).apply(
                 lambda bucket: iam.s3_location(bucket, args.log_prefix)
@@ -110,8 +87,8 @@ class SnowpipeIngest(pulumi.ComponentResource):
         self.pipe_name = location.qualified(PIPE)
         pipe = snowflake.Pipe(
             f"{name}-pipe",
-            database=args.database,
-            schema=args.schema,
+            database=location.database,
+            schema=location.schema,
             name=PIPE,
             auto_ingest=True,
             copy_statement=sql.copy_statement(self.raw_table, location.qualified(STAGE)),

@@ -1,5 +1,5 @@
-"""Notifications of new findings: the alert's SQL and the SNS publishing role's documents, built
-from plain values.
+"""Notifications of new findings: the alert's SQL and the SNS publishing role's policy, built
+from plain values (its trust is `iam.snowflake_trust_policy`).
 
 Components only feed Outputs into these functions (`Output.all(...).apply(fn)`), so every
 statement and document is unit-tested (and linted) on its own.
@@ -39,23 +39,6 @@ def topic_arn(partition: str, region: str, account_id: str, name: str) -> str:
     """The topic's ARN, known before the topic exists (like the role's), so the integration, the
     role's policy and the topic can be declared in one pass."""
     return f"arn:{partition}:sns:{region}:{account_id}:{name}"
-
-
-def sns_trust_policy(iam_user_arn: str, external_id: str) -> PolicyDocument:
-    """Only the IAM user Snowflake shows for this notification integration, and only with the
-    external ID Snowflake generated for it, may assume the role."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "SnowflakeNotificationIntegration",
-                "Effect": "Allow",
-                "Principal": {"AWS": iam_user_arn},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
-            }
-        ],
-    }
 
 
 def sns_publish_policy(topic: str) -> PolicyDocument:

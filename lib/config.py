@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from lib.alerts import MAX_INTERVAL_MINUTES
 
@@ -34,6 +35,10 @@ SNOWFLAKE_REFUSED_KEYS = {
     "role": "snowflakeOwnerRole / snowflakeAdminRole",
     "warehouse": "snowflakeWarehouse",
 }
+
+# A secret setting as the caller's getter returns it: the program's is `pulumi.Config.get_secret`,
+# whose Output keeps the value secret; this module stays free of Pulumi.
+Secret = TypeVar("Secret")
 
 _S3_PREFIX_CHARS = re.compile(r"^[A-Za-z0-9!_.*'()/-]*$")
 _BUCKET_NAME = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -111,6 +116,11 @@ class StackConfig:
     @property
     def integration_name(self) -> str:
         return f"{self.snowflake_prefix}_S3"
+
+    @property
+    def alerting(self) -> bool:
+        """New findings are notified (by email, through SNS, or both)."""
+        return bool(self.alert_emails) or self.alert_sns
 
     @property
     def manages_bucket_notification(self) -> bool:
@@ -314,15 +324,21 @@ def parse_config(get: Callable[[str], str | None], stack: str) -> StackConfig:
 
 
 @dataclass(frozen=True)
-class SnowflakeConnection:
-    """The plain (non-secret) `snowflake:` provider settings shared by both providers."""
+class SnowflakeConnection(Generic[Secret]):
+    """The `snowflake:` provider settings shared by both providers. The secret ones are kept as
+    the secret getter returned them (Pulumi Outputs marked secret, at run time), so they never
+    reach the state in clear."""
 
     settings: dict[str, str]
+    secrets: dict[str, Secret]
     preview_features: tuple[str, ...]
 
 
-def parse_connection(get: Callable[[str], str | None]) -> SnowflakeConnection:
-    """Validates the `snowflake:` settings read through `get` (key -> raw string)."""
+def parse_connection(
+    get: Callable[[str], str | None], get_secret: Callable[[str], Secret | None]
+) -> SnowflakeConnection[Secret]:
+    """Validates the `snowflake:` settings read through `get` (key -> raw string) and collects
+    the secret ones through `get_secret`."""
     for key, replacement in SNOWFLAKE_REFUSED_KEYS.items():
         value = get(key)
         if value:
@@ -333,9 +349,12 @@ def parse_connection(get: Callable[[str], str | None]) -> SnowflakeConnection:
                 f"`pulumi config rm snowflake:{key}`."
             )
     settings = {key: value for key in SNOWFLAKE_CONNECTION_KEYS if (value := get(key))}
+    secrets = {
+        key: secret for key in SNOWFLAKE_SECRET_KEYS if (secret := get_secret(key)) is not None
+    }
     extra = _parse_feature_list(get("previewFeaturesEnabled"))
     features = tuple(dict.fromkeys((*REQUIRED_PREVIEW_FEATURES, *extra)))
-    return SnowflakeConnection(settings=settings, preview_features=features)
+    return SnowflakeConnection(settings=settings, secrets=secrets, preview_features=features)
 
 
 def _parse_feature_list(raw: str | None) -> list[str]:

@@ -102,15 +102,16 @@ def cloudtrail_bucket_policy(
     }
 
 
-def snowflake_trust_policy(iam_user_arn: str, external_id: str) -> PolicyDocument:
-    """Only the Snowflake account's IAM user, and only with our external ID, may assume the role.
-    Snowflake uses one IAM user per account for all its integrations: the external ID is what
-    tells this integration apart."""
+def snowflake_trust_policy(iam_user_arn: str, external_id: str, *, sid: str) -> PolicyDocument:
+    """Only the IAM user Snowflake shows for an integration, and only with that integration's
+    external ID, may assume the role. Snowflake uses one IAM user per account for all its
+    integrations: the external ID is what tells this integration apart. `sid` says which kind of
+    integration the role serves (storage, notification)."""
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "SnowflakeStorageIntegration",
+                "Sid": sid,
                 "Effect": "Allow",
                 "Principal": {"AWS": iam_user_arn},
                 "Action": "sts:AssumeRole",

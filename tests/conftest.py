@@ -34,6 +34,21 @@ EXTERNAL_ID = "Zq4XkP0c9LmN2bV7sT1uR8yW3eA6dF5g"
 SNS_IAM_USER = "arn:aws:iam::210987654321:user/k7m2-s-sns-euss0123"
 SNS_EXTERNAL_ID = "ABC12345_SFCRole=2_a1b2c3d4e5f6g7h8i9j0k1l2m3n="
 
+# Stack settings that, between them, take every branch of the Snowflake side: alerts on (both
+# destinations), an existing database, an existing schema, one role owning everything.
+CONFIGS = {
+    "default": {},
+    "alerts": {"alertEmails": "secops@example.com", "alertSns": "true"},
+    "existing-database": {"createDatabase": "false"},
+    "existing-schema": {
+        "createDatabase": "false",
+        "createSchema": "false",
+        "snowflakeDatabase": "SECURITY",
+        "snowflakeSchema": "CLOUDTRAIL",
+    },
+    "one-role": {"snowflakeOwnerRole": "ACCOUNTADMIN", "alertSns": "true"},
+}
+
 
 @dataclass
 class Registered:
@@ -43,6 +58,8 @@ class Registered:
     name: str
     urn: str
     inputs: dict[str, Any]
+    secret_inputs: set[str]
+    """The inputs sent marked secret: encrypted in the state, masked in the CLI's output."""
     parent: str
     dependencies: list[str]
     provider: str
@@ -51,6 +68,9 @@ class Registered:
     delete_before_replace_defined: bool
     """False: left to the provider (which deletes a named object before creating its successor)."""
     replace_with: list[str]
+    aliases: list[str]
+    """The URNs this resource was declared under before, resolved as the engine resolves its
+    aliases: an old state at one of them is updated in place, not replaced."""
     outputs: dict[str, Any]
     """What the mock provider returned: the resource's state after `up`."""
 
@@ -139,12 +159,29 @@ class _Mocks(pulumi.runtime.Mocks):
         raise AssertionError(f"unexpected call {args.token}")
 
 
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def engine_urn(
+    parent: str, type_: str, name: str, stack: str = STACK, project: str = PROJECT
+) -> str:
+    """The URN the engine gives a resource: its type follows its parent's whole qualified type,
+    except the root stack's. (MockMonitor keeps only the parent's last type, root stack included,
+    so its URNs are not the ones a real stack holds.)"""
+    parent_type = parent.split("::")[2] if parent else ROOT_STACK_TYPE
+    qualified = type_ if parent_type == ROOT_STACK_TYPE else f"{parent_type}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+
+
 class _RecordingMonitor(MockMonitor):
     """Sees the whole registration request: options as well as inputs."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.requests: dict[str, Any] = {}
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        return engine_urn(parent, type_, name)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
@@ -198,24 +235,38 @@ def run_program(
         )
 
     run()
+    # The root stack is registered by the first run of the process only: not the program's.
     return Deployment(
-        [_registered(urn, request) for urn, request in _MONITOR.requests.items()], exported
+        [
+            _registered(urn, request)
+            for urn, request in _MONITOR.requests.items()
+            if request.type != ROOT_STACK_TYPE
+        ],
+        exported,
     )
 
 
 def declared_resources() -> list[str]:
     """The URNs the last run registered, even when it failed half-way."""
-    return list(_MONITOR.requests)
+    return [urn for urn, request in _MONITOR.requests.items() if request.type != ROOT_STACK_TYPE]
 
 
 def _registered(urn: str, request: Any) -> Registered:
-    # Secrets arrive unwrapped: the tests see the values the provider would get.
-    inputs = rpc.deserialize_properties(request.object)
+    serialized = rpc.deserialize_properties(request.object)
+    secret = {
+        key
+        for key, value in serialized.items()
+        if isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
+    }
     return Registered(
         type=request.type,
         name=request.name,
         urn=urn,
-        inputs=inputs,
+        # Unwrapped: the tests see the values the provider would get.
+        inputs={
+            key: value["value"] if key in secret else value for key, value in serialized.items()
+        },
+        secret_inputs=secret,
         parent=request.parent,
         dependencies=list(request.dependencies),
         provider=request.provider,
@@ -223,7 +274,24 @@ def _registered(urn: str, request: Any) -> Registered:
         delete_before_replace=request.deleteBeforeReplace,
         delete_before_replace_defined=request.deleteBeforeReplaceDefined,
         replace_with=list(request.replace_with),
+        aliases=[_alias_urn(request, alias) for alias in request.aliases],
         outputs=dict(_MONITOR.resources[urn].state) if urn in _MONITOR.resources else {},
+    )
+
+
+def _alias_urn(request: Any, alias: Any) -> str:
+    """An alias as the engine resolves it: a URN as is; a spec's unset fields (name, type,
+    stack, project, parent) taken from the resource, `noParent` meaning the root stack."""
+    if alias.WhichOneof("alias") == "urn":
+        return str(alias.urn)
+    spec = alias.spec
+    parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+    return engine_urn(
+        parent,
+        spec.type or request.type,
+        spec.name or request.name,
+        spec.stack or STACK,
+        spec.project or PROJECT,
     )
 
 

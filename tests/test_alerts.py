@@ -41,7 +41,6 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 EMAIL = "snowflake:index/emailNotificationIntegration:EmailNotificationIntegration"
 NOTIFICATION = "snowflake:index/notificationIntegration:NotificationIntegration"
 GRANT = "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole"
-DATABASE_ROLE_GRANT = "snowflake:index/grantDatabaseRole:GrantDatabaseRole"
 ALERT = "snowflake:index/alert:Alert"
 TABLE = "snowflake:index/table:Table"
 SNOWFLAKE_PROVIDER = "pulumi:providers:snowflake"
@@ -55,17 +54,7 @@ def parses(statement: str) -> bool:
     return True
 
 
-# --- The SNS publishing role's documents -------------------------------------------------------
-
-
-def test_sns_role_trusts_only_the_integrations_user_with_its_external_id() -> None:
-    trust = alerts.sns_trust_policy(SNS_IAM_USER, SNS_EXTERNAL_ID)
-    (only,) = trust["Statement"]
-    assert only["Effect"] == "Allow"
-    assert only["Principal"] == {"AWS": SNS_IAM_USER}
-    assert only["Action"] == "sts:AssumeRole"
-    assert only["Condition"] == {"StringEquals": {"sts:ExternalId": SNS_EXTERNAL_ID}}
-    assert lint(trust, trust_policy=True) == []
+# --- The SNS publishing role's policy (its trust: test_iam.py) --------------------------------
 
 
 def test_sns_role_may_only_publish_to_the_findings_topic() -> None:
@@ -231,6 +220,8 @@ def alerts_program(**overrides: Any) -> Callable[[], None]:
             "admin_role": "ACCOUNTADMIN",
             "admin_provider": admin,
             "findings": findings,
+            # The account-level grants are AccountGrants' (test_stack.py checks the alert waits).
+            "alert_grants": [],
         }
         FindingsAlerts(
             "alerts",
@@ -319,7 +310,7 @@ def test_admin_provider_owns_integrations_and_grants_owner_provider_the_alert(
     both: Deployment,
 ) -> None:
     for resource in both.resources:
-        if resource.type in (EMAIL, NOTIFICATION, GRANT, DATABASE_ROLE_GRANT):
+        if resource.type in (EMAIL, NOTIFICATION, GRANT):
             assert provider_of(both, resource) == "snowflake-admin", resource.name
     assert provider_of(both, both.one(ALERT)) == "snowflake-owner"
 
@@ -340,22 +331,10 @@ def test_owner_role_gets_usage_on_each_integration_again_on_replacement(
         assert grant.replace_with == [integration.urn]
 
 
-def test_owner_role_may_run_alerts_and_read_their_schedule(both: Deployment) -> None:
-    (execute,) = [g for g in both.all(GRANT) if g.inputs["privileges"] == ["EXECUTE ALERT"]]
-    assert execute.inputs["onAccount"] is True
-    assert execute.inputs["accountRoleName"] == "SYSADMIN"
-    viewer = both.one(DATABASE_ROLE_GRANT)
-    assert viewer.inputs["databaseRoleName"] == '"SNOWFLAKE"."ALERT_VIEWER"'
-    assert viewer.inputs["parentRoleName"] == "SYSADMIN"
-
-
-def test_account_level_grants_are_kept_on_destroy(both: Deployment) -> None:
-    """EXECUTE ALERT and ALERT_VIEWER are shared by every alert the owner role runs, in any stack;
-    USAGE on this stack's integrations goes with them."""
-    for grant in [*both.all(GRANT), both.one(DATABASE_ROLE_GRANT)]:
-        shared = grant.type == DATABASE_ROLE_GRANT or grant.inputs.get("onAccount") is True
-        assert grant.retain_on_delete == shared, grant.name
-    assert sum(g.retain_on_delete for g in both.all(GRANT)) == 1
+def test_usage_grants_go_with_their_integrations_on_destroy(both: Deployment) -> None:
+    """USAGE on this stack's own integrations is dropped with them; the account-level grants the
+    alert needs are shared, and AccountGrants keeps them (test_stack.py)."""
+    assert [g.name for g in both.all(GRANT) if g.retain_on_delete] == []
 
 
 def test_alert_watches_the_findings_table_and_is_resumed(both: Deployment) -> None:
@@ -374,7 +353,7 @@ def test_alert_watches_the_findings_table_and_is_resumed(both: Deployment) -> No
 def test_alert_follows_the_table_the_grants_and_the_publishing_role(both: Deployment) -> None:
     alert = both.one(ALERT)
     assert both.depends_on(alert, both.one(TABLE))
-    for grant in [*both.all(GRANT), both.one(DATABASE_ROLE_GRANT)]:
+    for grant in both.all(GRANT):
         assert both.depends_on(alert, grant), grant.name
     for integration in (both.one(EMAIL), both.one(NOTIFICATION)):
         assert both.depends_on(alert, integration)
@@ -400,11 +379,9 @@ def test_sns_only_declares_no_email_integration() -> None:
     assert [g.inputs["onAccountObject"]["objectName"] for g in usage] == [SNS_INTEGRATION]
 
 
-def test_no_account_grant_when_one_role_owns_everything() -> None:
+def test_no_usage_grant_when_one_role_owns_everything() -> None:
     one_role = deploy_alerts(owner_role="ACCOUNTADMIN")
     assert one_role.all(GRANT) == []
-    # The database role is still granted: no role is documented to hold it implicitly.
-    assert one_role.one(DATABASE_ROLE_GRANT).inputs["parentRoleName"] == "ACCOUNTADMIN"
     assert one_role.one(ALERT).inputs["enabled"] is True
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from lib.config import ConfigError, StackConfig, parse_config, parse_connection
 
+NO_SECRETS: dict[str, str] = {}
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
@@ -30,6 +31,14 @@ def test_defaults() -> None:
     assert cfg.manages_bucket_notification
     assert (cfg.events_interval_minutes, cfg.findings_interval_minutes) == (5, 10)
     assert (cfg.alert_emails, cfg.alert_sns) == ((), False)
+    assert not cfg.alerting
+
+
+@pytest.mark.parametrize(
+    "settings", [{"alertEmails": "secops@example.com"}, {"alertSns": "true"}], ids=["email", "sns"]
+)
+def test_either_destination_turns_the_alert_on(settings: dict[str, str]) -> None:
+    assert parse(**settings).alerting
 
 
 def test_names_carry_the_stack_so_stacks_can_share_accounts() -> None:
@@ -158,7 +167,10 @@ def test_connection_settings_and_preview_features() -> None:
         "authenticator": "SNOWFLAKE_JWT",
         "previewFeaturesEnabled": '["snowflake_alert_resource", "snowflake_pipe_resource"]',
     }
-    connection = parse_connection(settings.get)
+    # What the secret getter returns is carried as it is (a secret Output, in the program).
+    secrets = {"privateKey": "-----BEGIN PRIVATE KEY-----"}
+    connection = parse_connection(settings.get, secrets.get)
+    assert connection.secrets == secrets
     assert connection.settings == {
         "organizationName": "MYORG",
         "accountName": "MYACCOUNT",
@@ -188,4 +200,4 @@ def test_connection_settings_and_preview_features() -> None:
 )
 def test_bad_connection_settings(settings: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        parse_connection(settings.get)
+        parse_connection(settings.get, NO_SECRETS.get)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import sqlglot
-from conftest import Deployment, Registered, strings
+from conftest import CONFIGS, Deployment, Registered, strings
 from sqlglot import exp
 
 Deploy = Callable[..., Deployment]
@@ -33,19 +33,6 @@ STATEMENTS = ("statement", "sqlStatement", "when", "condition", "action", "copyS
 _ID = r"[A-Za-z_][A-Za-z0-9_$]*"
 _QUALIFIED = re.compile(rf"(?<![\w$.])({_ID})\.({_ID})\.({_ID})(?![\w$])")
 _WORD = re.compile(_ID)
-
-CONFIGS = {
-    "default": {},
-    "alerts": {"alertEmails": "secops@example.com", "alertSns": "true"},
-    "existing-database": {"createDatabase": "false"},
-    "existing-schema": {
-        "createDatabase": "false",
-        "createSchema": "false",
-        "snowflakeDatabase": "SECURITY",
-        "snowflakeSchema": "CLOUDTRAIL",
-    },
-    "one-role": {"snowflakeOwnerRole": "ACCOUNTADMIN", "alertSns": "true"},
-}
 
 
 class Objects:
@@ -146,7 +133,7 @@ def test_the_rule_sees_what_each_kind_of_object_needs(deploy: Deploy) -> None:
         "CLOUDTRAIL_DEV_FINDINGS_SNS",
     }
     assert needs("trust-usage") == {"CLOUDTRAIL_DEV_S3"}
-    assert needs("ingest-schema") == {"DATABASE CLOUDTRAIL_DEV"}
+    assert needs("snowflake-schema") == {"DATABASE CLOUDTRAIL_DEV"}
 
 
 def test_a_name_the_stack_does_not_create_is_refused() -> None:

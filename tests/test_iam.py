@@ -13,6 +13,7 @@ ACCOUNT = "123456789012"
 TRAIL = "arn:aws:cloudtrail:eu-west-1:123456789012:trail/cloudtrail-snowflake-dev"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 SNOWFLAKE_USER = "arn:aws:iam::210987654321:user/k7m2-s-euss0123"
+SNS_USER = "arn:aws:iam::210987654321:user/k7m2-s-sns-euss0123"
 
 # Actions a Snowflake storage integration needs only to unload or PURGE, never to load.
 WRITE_ACTIONS = {"s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:*", "*"}
@@ -79,12 +80,29 @@ def test_without_a_trail_of_ours_only_trails_of_this_account_may_write() -> None
     assert policy["AWSCloudTrailWrite"]["Resource"] == [f"arn:aws:s3:::logs/AWSLogs/{ACCOUNT}/*"]
 
 
-def test_trust_is_pinned_to_the_snowflake_user_and_the_external_id() -> None:
-    (statement,) = iam.snowflake_trust_policy(SNOWFLAKE_USER, "ext-123")["Statement"]
+@pytest.mark.parametrize(
+    ("user", "external_id", "sid"),
+    [
+        (SNOWFLAKE_USER, "ext-123", "SnowflakeStorageIntegration"),
+        (
+            SNS_USER,
+            "ABC12345_SFCRole=2_a1b2c3d4e5f6g7h8i9j0k1l2m3n=",
+            "SnowflakeNotificationIntegration",
+        ),
+    ],
+    ids=["storage", "notification"],
+)
+def test_trust_is_pinned_to_the_snowflake_user_and_the_external_id(
+    user: str, external_id: str, sid: str
+) -> None:
+    trust = iam.snowflake_trust_policy(user, external_id, sid=sid)
+    (statement,) = trust["Statement"]
+    assert statement["Sid"] == sid
     assert statement["Effect"] == "Allow"
-    assert statement["Principal"] == {"AWS": SNOWFLAKE_USER}
+    assert statement["Principal"] == {"AWS": user}
     assert actions(statement) == {"sts:AssumeRole"}
-    assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": "ext-123"}}
+    assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": external_id}}
+    assert lint(trust, trust_policy=True) == []
 
 
 @pytest.mark.parametrize("kms_key_arn", [None, KEY])
@@ -134,10 +152,6 @@ def test_read_policy_at_the_bucket_root() -> None:
 )
 def test_documents_pass_the_linter(document: dict[str, Any]) -> None:
     assert lint(document) == []
-
-
-def test_trust_policy_passes_the_linter() -> None:
-    assert lint(iam.snowflake_trust_policy(SNOWFLAKE_USER, "ext-123"), trust_policy=True) == []
 
 
 def test_the_linter_catches_the_classic_mistake() -> None:

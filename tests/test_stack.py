@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from conftest import (
     ACCOUNT_ID,
+    CONFIGS,
     EXTERNAL_ID,
     SNOWFLAKE_IAM_USER,
     SNOWPIPE_QUEUE,
@@ -45,6 +46,7 @@ SLEEP = "time:index/sleep:Sleep"
 EXTERNAL_ID_RESOURCE = "random:index/randomPassword:RandomPassword"
 INTEGRATION = "snowflake:index/storageIntegrationAws:StorageIntegrationAws"
 GRANT = "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole"
+DATABASE_ROLE_GRANT = "snowflake:index/grantDatabaseRole:GrantDatabaseRole"
 DATABASE = "snowflake:index/database:Database"
 SCHEMA = "snowflake:index/schema:Schema"
 TABLE = "snowflake:index/table:Table"
@@ -134,7 +136,7 @@ def test_admin_role_owns_only_the_integration_and_grants_usage(dev: Deployment) 
         if resource.type.startswith("snowflake:"):
             uses_admin = resource.provider.startswith(f"{admin_urn}::")
             assert uses_admin == (resource.type in (INTEGRATION, GRANT)), resource.name
-    assert {g.name for g in dev.all(GRANT)} == {"trust-usage", "events-execute-task"}
+    assert {g.name for g in dev.all(GRANT)} == {"trust-usage", "grants-execute-task"}
     grant = dev.named("trust-usage")
     assert grant.inputs["accountRoleName"] == "SYSADMIN"
     assert grant.inputs["privileges"] == ["USAGE"]
@@ -169,6 +171,14 @@ def test_connection_settings_reach_both_providers(deploy: Deploy) -> None:
         assert provider.inputs["accountName"] == "MYACCOUNT"
         assert provider.inputs["user"] == "PULUMI_DEPLOYER"
         assert provider.inputs["authenticator"] == "SNOWFLAKE_JWT"
+
+
+def test_secret_connection_settings_reach_both_providers_as_secrets(deploy: Deploy) -> None:
+    secrets = {"privateKey": "-----BEGIN PRIVATE KEY-----", "privateKeyPassphrase": "pass"}
+    deployment = deploy({f"snowflake:{key}": value for key, value in secrets.items()})
+    for provider in deployment.all(SNOWFLAKE_PROVIDER):
+        assert {key: provider.inputs[key] for key in secrets} == secrets
+        assert provider.secret_inputs == set(secrets), provider.name
 
 
 # --- Snowpipe and the notification ------------------------------------------------------------
@@ -350,14 +360,17 @@ def test_audit_logs_and_loaded_data_survive_destroy(dev: Deployment) -> None:
     }
 
 
-def test_account_level_grants_outlive_the_stack_that_declared_them(dev: Deployment) -> None:
-    """EXECUTE TASK on the account is one grant to the owner role, shared with every other stack
-    (and anything else) the role runs: destroying `dev` must not revoke it from `prod`. The USAGE
-    grant on this stack's own integration goes with the integration."""
-    retained = {g.name for g in dev.all(GRANT) if g.retain_on_delete}
-    assert retained == {"events-execute-task"}
-    assert dev.named("events-execute-task").inputs["onAccount"] is True
-    assert not dev.named("trust-usage").retain_on_delete
+def test_account_level_grants_outlive_the_stack_that_declared_them(deploy: Deploy) -> None:
+    """EXECUTE TASK, EXECUTE ALERT and ALERT_VIEWER are each one grant to the owner role, shared
+    with every other stack (and anything else) the role runs: destroying `dev` must not revoke
+    them from `prod`. USAGE on this stack's own integrations goes with the integrations."""
+    deployment = deploy(CONFIGS["alerts"])
+    grants = [*deployment.all(GRANT), *deployment.all(DATABASE_ROLE_GRANT)]
+    retained = {g.name for g in grants if g.retain_on_delete}
+    assert retained == {"grants-execute-task", "grants-execute-alert", "grants-alert-viewer"}
+    for grant in grants:
+        on_account = grant.type == DATABASE_ROLE_GRANT or grant.inputs.get("onAccount") is True
+        assert grant.retain_on_delete == on_account, grant.name
 
 
 def test_lifecycle_rule_is_retained_with_the_bucket(deploy: Deploy) -> None:
@@ -365,10 +378,10 @@ def test_lifecycle_rule_is_retained_with_the_bucket(deploy: Deploy) -> None:
 
 
 def test_every_resource_belongs_to_a_component(dev: Deployment) -> None:
+    """Only the components and the two providers they share are top-level."""
     components = {r.urn for r in dev.resources if r.type.startswith("cloudtrail-snowflake:")}
-    assert len(components) == 6
     for resource in dev.resources:
-        if resource.type.startswith(("aws:", "snowflake:", "random:", "time:")):
+        if resource.urn not in components and resource.type != SNOWFLAKE_PROVIDER:
             assert resource.parent in components, resource.name
 
 
@@ -542,7 +555,7 @@ def test_findings_task_runs_every_detection_over_new_events(dev: Deployment) -> 
 
 
 def test_tasks_are_owned_by_the_owner_role_with_execute_task(dev: Deployment) -> None:
-    grant = dev.named("events-execute-task")
+    grant = dev.named("grants-execute-task")
     assert grant.inputs["accountRoleName"] == "SYSADMIN"
     assert grant.inputs["privileges"] == ["EXECUTE TASK"]
     assert grant.inputs["onAccount"] is True
@@ -561,7 +574,10 @@ def test_intervals_come_from_the_config(deploy: Deploy) -> None:
 def test_no_execute_task_grant_when_the_admin_role_owns_everything(deploy: Deploy) -> None:
     deployment = deploy({"snowflakeOwnerRole": "ACCOUNTADMIN"})
     assert deployment.all(GRANT) == []
-    assert len(deployment.all(TASK)) == 2
+    assert {t.inputs["name"] for t in deployment.all(TASK)} == {
+        "CLOUDTRAIL_EVENTS_TASK",
+        "FINDINGS_TASK",
+    }
 
 
 # --- Notifications of new findings ----------------------------------------------------------
@@ -573,6 +589,7 @@ EMAIL_INTEGRATION = "snowflake:index/emailNotificationIntegration:EmailNotificat
 
 def test_no_alert_unless_asked_for(dev: Deployment) -> None:
     assert dev.all(ALERT) == dev.all(TOPIC) == dev.all(EMAIL_INTEGRATION) == []
+    assert dev.all(DATABASE_ROLE_GRANT) == []
     assert "alert" not in dev.outputs
 
 
@@ -585,3 +602,26 @@ def test_alert_watches_the_findings_table(deploy: Deploy) -> None:
     assert deployment.one(EMAIL_INTEGRATION).inputs["allowedRecipients"] == ["secops@example.com"]
     assert deployment.one(TOPIC).inputs["name"] == "cloudtrail-snowflake-dev-findings"
     assert deployment.outputs["alert"][0] == "CLOUDTRAIL_DEV.AUDIT.FINDINGS_ALERT"
+
+
+def test_owner_role_may_run_the_alert_and_read_its_schedule(deploy: Deploy) -> None:
+    deployment = deploy(CONFIGS["alerts"])
+    alert, execute = deployment.one(ALERT), deployment.named("grants-execute-alert")
+    assert execute.inputs["privileges"] == ["EXECUTE ALERT"]
+    assert (execute.inputs["onAccount"], execute.inputs["accountRoleName"]) == (True, "SYSADMIN")
+    viewer = deployment.one(DATABASE_ROLE_GRANT)
+    assert viewer.inputs["databaseRoleName"] == '"SNOWFLAKE"."ALERT_VIEWER"'
+    assert viewer.inputs["parentRoleName"] == "SYSADMIN"
+    admin = next(p for p in deployment.all(SNOWFLAKE_PROVIDER) if p.name == "snowflake-admin")
+    for grant in (execute, viewer):
+        assert grant.provider.startswith(f"{admin.urn}::"), grant.name
+        assert deployment.depends_on(alert, grant), grant.name
+
+
+def test_one_role_alert_still_gets_the_alert_viewer_role(deploy: Deploy) -> None:
+    """No role is documented to hold SNOWFLAKE.ALERT_VIEWER implicitly, ACCOUNTADMIN included."""
+    deployment = deploy(CONFIGS["one-role"])
+    assert deployment.all(GRANT) == []
+    viewer = deployment.one(DATABASE_ROLE_GRANT)
+    assert viewer.inputs["parentRoleName"] == "ACCOUNTADMIN"
+    assert deployment.depends_on(deployment.one(ALERT), viewer)

@@ -79,12 +79,12 @@ def test_there_is_a_dev_stack_and_an_organization_stack() -> None:
 def test_example_stack_files_are_valid(path: Path) -> None:
     values, snowflake = stack_settings(path)
     stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
-    # Raises, naming the setting, on any invalid value.
-    parse_config(values.get, stack)
-    connection = parse_connection(snowflake.get)
+    cfg = parse_config(values.get, stack)
+    connection = parse_connection(snowflake.get, snowflake.get)
     assert connection.settings["authenticator"] == "SNOWFLAKE_JWT"
     # Secrets are set with `pulumi config set --secret`, never written in clear.
-    assert not {"privateKey", "password", "privateKeyPassphrase"} & set(snowflake)
+    assert connection.secrets == {}
+    assert cfg.stack == stack
 
 
 def test_organization_stack_is_an_organization_trail_with_kms() -> None:
@@ -98,5 +98,13 @@ def test_dev_stack_file_deploys(deploy: Any) -> None:
     deployment: Deployment = deploy(
         {**values, **{f"snowflake:{key}": value for key, value in snowflake.items()}}
     )
-    assert len(deployment.all("aws:cloudtrail/trail:Trail")) == 1
-    assert len(deployment.all("snowflake:index/pipe:Pipe")) == 1
+    # Its own trail writes to the bucket, which notifies the pipe of each log file.
+    bucket = deployment.outputs["bucket"][0]
+    assert deployment.one("aws:cloudtrail/trail:Trail").inputs["s3BucketName"] == bucket
+    notification = deployment.one("aws:s3/bucketNotification:BucketNotification")
+    assert notification.inputs["bucket"] == bucket
+    (queue,) = notification.inputs["queues"]
+    assert (
+        queue["queueArn"]
+        == deployment.one("snowflake:index/pipe:Pipe").outputs["notificationChannel"]
+    )
