@@ -21,6 +21,15 @@ from moto.server import ThreadedMotoServer
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.stack import Stack
+from support import (
+    BUCKET,
+    NOTIFICATION_INTEGRATION,
+    PIPE,
+    RANDOM_PASSWORD,
+    ROLE,
+    STORAGE_INTEGRATION,
+    TRAIL,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,30 +130,30 @@ class _Mocks(pulumi.runtime.Mocks):
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
         name = inputs.get("name", args.name)
-        if args.typ == "aws:s3/bucket:Bucket":
+        if args.typ == BUCKET:
             bucket = inputs["bucket"]
             return bucket, {**inputs, "arn": f"arn:aws:s3:::{bucket}"}
-        if args.typ == "aws:iam/role:Role":
+        if args.typ == ROLE:
             return name, {**inputs, "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}"}
-        if args.typ == "aws:cloudtrail/trail:Trail":
+        if args.typ == TRAIL:
             arn = f"arn:aws:cloudtrail:{REGION}:{ACCOUNT_ID}:trail/{name}"
             return arn, {**inputs, "arn": arn}
-        if args.typ == "random:index/randomPassword:RandomPassword":
+        if args.typ == RANDOM_PASSWORD:
             return "none", {**inputs, "result": EXTERNAL_ID}
-        if args.typ == "snowflake:index/storageIntegrationAws:StorageIntegrationAws":
+        if args.typ == STORAGE_INTEGRATION:
             described = {
                 "iamUserArn": SNOWFLAKE_IAM_USER,
                 "externalId": inputs.get("storageAwsExternalId"),
             }
             return name, {**inputs, "describeOutputs": [described]}
-        if args.typ == "snowflake:index/notificationIntegration:NotificationIntegration":
+        if args.typ == NOTIFICATION_INTEGRATION:
             # Snowflake picks the IAM user and the external ID of a notification integration.
             return name, {
                 **inputs,
                 "awsSnsIamUserArn": SNS_IAM_USER,
                 "awsSnsExternalId": SNS_EXTERNAL_ID,
             }
-        if args.typ == "snowflake:index/pipe:Pipe":
+        if args.typ == PIPE:
             return name, {**inputs, "notificationChannel": SNOWPIPE_QUEUE}
         return f"{args.name}-id", inputs
 

@@ -59,26 +59,21 @@ import sqlglot
 from conftest import Registered, strings
 from fakesnow.instance import FakeSnow
 from sqlglot import exp
+from support import (
+    ALERT,
+    DATABASE,
+    FILE_FORMAT,
+    GRANTS,
+    INTEGRATIONS,
+    PIPE,
+    SCHEMA,
+    STAGE,
+    STREAM,
+    TABLE,
+    TASK,
+    VIEW,
+)
 
-DATABASE = "snowflake:index/database:Database"
-SCHEMA = "snowflake:index/schema:Schema"
-TABLE = "snowflake:index/table:Table"
-VIEW = "snowflake:index/view:View"
-FILE_FORMAT = "snowflake:index/fileFormatJson:FileFormatJson"
-STAGE = "snowflake:index/stageExternalS3:StageExternalS3"
-STREAM = "snowflake:index/streamOnTable:StreamOnTable"
-TASK = "snowflake:index/task:Task"
-PIPE = "snowflake:index/pipe:Pipe"
-ALERT = "snowflake:index/alert:Alert"
-INTEGRATIONS = (
-    "snowflake:index/storageIntegrationAws:StorageIntegrationAws",
-    "snowflake:index/notificationIntegration:NotificationIntegration",
-    "snowflake:index/emailNotificationIntegration:EmailNotificationIntegration",
-)
-GRANTS = (
-    "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole",
-    "snowflake:index/grantDatabaseRole:GrantDatabaseRole",
-)
 # The objects fakesnow cannot hold, which the stand-ins keep in `Account.registry`.
 REGISTERED = (*INTEGRATIONS, TASK, PIPE, ALERT)
 

@@ -31,3 +31,40 @@ def parses(statement: str) -> bool:
     except APIParsingError:
         return False
     return True
+
+
+# The type tokens of the resources the tests look up in a deployment.
+BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+OWNERSHIP_CONTROLS = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+ENCRYPTION = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+)
+VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+BUCKET_NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
+TRAIL = "aws:cloudtrail/trail:Trail"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+TOPIC = "aws:sns/topic:Topic"
+SLEEP = "time:index/sleep:Sleep"
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+SNOWFLAKE_PROVIDER = "pulumi:providers:snowflake"
+DATABASE = "snowflake:index/database:Database"
+SCHEMA = "snowflake:index/schema:Schema"
+TABLE = "snowflake:index/table:Table"
+VIEW = "snowflake:index/view:View"
+FILE_FORMAT = "snowflake:index/fileFormatJson:FileFormatJson"
+STAGE = "snowflake:index/stageExternalS3:StageExternalS3"
+PIPE = "snowflake:index/pipe:Pipe"
+STREAM = "snowflake:index/streamOnTable:StreamOnTable"
+TASK = "snowflake:index/task:Task"
+ALERT = "snowflake:index/alert:Alert"
+STORAGE_INTEGRATION = "snowflake:index/storageIntegrationAws:StorageIntegrationAws"
+EMAIL_INTEGRATION = "snowflake:index/emailNotificationIntegration:EmailNotificationIntegration"
+NOTIFICATION_INTEGRATION = "snowflake:index/notificationIntegration:NotificationIntegration"
+INTEGRATIONS = (STORAGE_INTEGRATION, EMAIL_INTEGRATION, NOTIFICATION_INTEGRATION)
+GRANT = "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole"
+DATABASE_ROLE_GRANT = "snowflake:index/grantDatabaseRole:GrantDatabaseRole"
+GRANTS = (GRANT, DATABASE_ROLE_GRANT)

@@ -10,7 +10,6 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_snowflake as snowflake
 import pytest
-import sqlfluff
 from conftest import (
     ACCOUNT_ID,
     REGION,
@@ -22,7 +21,18 @@ from conftest import (
     run_program,
 )
 from iam_lint import lint
-from sqlfluff.api.simple import APIParsingError
+from support import (
+    ALERT,
+    EMAIL_INTEGRATION,
+    GRANT,
+    NOTIFICATION_INTEGRATION,
+    ROLE,
+    ROLE_POLICY,
+    SNOWFLAKE_PROVIDER,
+    TABLE,
+    TOPIC,
+    parses,
+)
 
 from components.findings_alerts import FindingsAlerts, FindingsAlertsArgs
 from components.location import SnowflakeLocation
@@ -31,27 +41,9 @@ from lib import alerts, sql
 FINDINGS = "CLOUDTRAIL_DEV.AUDIT.FINDINGS"
 TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:cloudtrail-snowflake-dev-findings"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/cloudtrail-snowflake-dev-sns"
-EMAIL_INTEGRATION = "CLOUDTRAIL_DEV_FINDINGS_EMAIL"
-SNS_INTEGRATION = "CLOUDTRAIL_DEV_FINDINGS_SNS"
+EMAIL_INTEGRATION_NAME = "CLOUDTRAIL_DEV_FINDINGS_EMAIL"
+SNS_INTEGRATION_NAME = "CLOUDTRAIL_DEV_FINDINGS_SNS"
 EMAILS = ["secops@example.com", "oncall@example.com"]
-
-TOPIC = "aws:sns/topic:Topic"
-ROLE = "aws:iam/role:Role"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-EMAIL = "snowflake:index/emailNotificationIntegration:EmailNotificationIntegration"
-NOTIFICATION = "snowflake:index/notificationIntegration:NotificationIntegration"
-GRANT = "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole"
-ALERT = "snowflake:index/alert:Alert"
-TABLE = "snowflake:index/table:Table"
-SNOWFLAKE_PROVIDER = "pulumi:providers:snowflake"
-
-
-def parses(statement: str) -> bool:
-    try:
-        sqlfluff.parse(statement, dialect="snowflake")
-    except APIParsingError:
-        return False
-    return True
 
 
 # --- The SNS publishing role's policy (its trust: test_iam.py) --------------------------------
@@ -98,9 +90,9 @@ def test_condition_counts_only_the_findings_since_the_last_successful_run() -> N
 def action(*, email: bool, sns: bool) -> str:
     return alerts.alert_action(
         FINDINGS,
-        email_integration=EMAIL_INTEGRATION if email else None,
+        email_integration=EMAIL_INTEGRATION_NAME if email else None,
         recipients=EMAILS if email else [],
-        sns_integration=SNS_INTEGRATION if sns else None,
+        sns_integration=SNS_INTEGRATION_NAME if sns else None,
     )
 
 
@@ -117,9 +109,9 @@ def test_email_gets_the_summary_as_plain_text_with_its_recipients() -> None:
     email_only = action(email=True, sns=False)
     assert email_only.count("CALL SYSTEM$SEND_SNOWFLAKE_NOTIFICATION(") == 1
     assert "SNOWFLAKE.NOTIFICATION.TEXT_PLAIN(:summary)" in email_only
-    assert f"'{EMAIL_INTEGRATION}'," in email_only
+    assert f"'{EMAIL_INTEGRATION_NAME}'," in email_only
     assert "ARRAY_CONSTRUCT('secops@example.com', 'oncall@example.com')" in email_only
-    assert SNS_INTEGRATION not in email_only
+    assert SNS_INTEGRATION_NAME not in email_only
     assert "APPLICATION_JSON" not in email_only
     assert parses(email_only)
 
@@ -128,8 +120,8 @@ def test_sns_gets_the_counts_as_json() -> None:
     sns_only = action(email=False, sns=True)
     assert sns_only.count("CALL SYSTEM$SEND_SNOWFLAKE_NOTIFICATION(") == 1
     assert "SNOWFLAKE.NOTIFICATION.APPLICATION_JSON(:details)" in sns_only
-    assert f"SNOWFLAKE.NOTIFICATION.INTEGRATION('{SNS_INTEGRATION}')" in sns_only
-    assert EMAIL_INTEGRATION not in sns_only
+    assert f"SNOWFLAKE.NOTIFICATION.INTEGRATION('{SNS_INTEGRATION_NAME}')" in sns_only
+    assert EMAIL_INTEGRATION_NAME not in sns_only
     assert "TEXT_PLAIN" not in sns_only
     assert parses(sns_only)
 
@@ -137,7 +129,7 @@ def test_sns_gets_the_counts_as_json() -> None:
 def test_recipients_are_quoted_as_sql_strings() -> None:
     quoted = alerts.alert_action(
         FINDINGS,
-        email_integration=EMAIL_INTEGRATION,
+        email_integration=EMAIL_INTEGRATION_NAME,
         recipients=["o'neil@example.com", "back\\slash@example.com"],
         sns_integration=None,
     )
@@ -156,13 +148,13 @@ def test_action_needs_a_destination_and_recipients_with_email() -> None:
         alerts.alert_action(FINDINGS, email_integration=None, recipients=[], sns_integration=None)
     with pytest.raises(ValueError, match="needs recipients"):
         alerts.alert_action(
-            FINDINGS, email_integration=EMAIL_INTEGRATION, recipients=[], sns_integration=None
+            FINDINGS, email_integration=EMAIL_INTEGRATION_NAME, recipients=[], sns_integration=None
         )
 
 
 def test_integration_names_must_be_plain_upper_case_identifiers() -> None:
-    assert alerts.email_integration_name("CLOUDTRAIL_DEV") == EMAIL_INTEGRATION
-    assert alerts.sns_integration_name("CLOUDTRAIL_DEV") == SNS_INTEGRATION
+    assert alerts.email_integration_name("CLOUDTRAIL_DEV") == EMAIL_INTEGRATION_NAME
+    assert alerts.sns_integration_name("CLOUDTRAIL_DEV") == SNS_INTEGRATION_NAME
     with pytest.raises(ValueError, match="'cloudtrail_dev_FINDINGS_SNS' is not a plain upper"):
         alerts.sns_integration_name("cloudtrail_dev")
 
@@ -172,9 +164,9 @@ PLACEHOLDERS = {
     "findings_table": FINDINGS,
     "interval_minutes": "15",
     "notifications": "",
-    "email_integration": EMAIL_INTEGRATION,
+    "email_integration": EMAIL_INTEGRATION_NAME,
     "recipients": "'secops@example.com', 'oncall@example.com'",
-    "sns_integration": SNS_INTEGRATION,
+    "sns_integration": SNS_INTEGRATION_NAME,
 }
 
 
@@ -251,7 +243,7 @@ def provider_of(deployment: Deployment, resource: Registered) -> str:
 
 
 def test_role_trusts_exactly_what_the_notification_integration_shows(both: Deployment) -> None:
-    integration = both.one(NOTIFICATION)
+    integration = both.one(NOTIFICATION_INTEGRATION)
     trust = both.one(ROLE).policy("assumeRolePolicy")
     (only,) = trust["Statement"]
     assert only["Principal"] == {"AWS": integration.outputs["awsSnsIamUserArn"]}
@@ -268,7 +260,7 @@ def test_role_trusts_exactly_what_the_notification_integration_shows(both: Deplo
 
 
 def test_integration_names_the_role_that_is_created_and_the_topic(both: Deployment) -> None:
-    integration = both.one(NOTIFICATION)
+    integration = both.one(NOTIFICATION_INTEGRATION)
     role = both.one(ROLE)
     assert integration.inputs["awsSnsRoleArn"] == role.outputs["arn"] == ROLE_ARN
     assert role.inputs["name"] == "cloudtrail-snowflake-dev-sns"
@@ -278,7 +270,7 @@ def test_integration_names_the_role_that_is_created_and_the_topic(both: Deployme
     assert both.depends_on(integration, both.one(TOPIC))
     assert integration.inputs["notificationProvider"] == "AWS_SNS"
     assert integration.inputs["enabled"] is True
-    assert integration.inputs["name"] == SNS_INTEGRATION
+    assert integration.inputs["name"] == SNS_INTEGRATION_NAME
 
 
 def test_topic_is_standard_encrypted_and_named_for_the_stack(both: Deployment) -> None:
@@ -300,8 +292,8 @@ def test_role_may_only_publish_to_the_findings_topic(both: Deployment) -> None:
 
 
 def test_email_integration_allows_exactly_the_configured_recipients(both: Deployment) -> None:
-    email = both.one(EMAIL)
-    assert email.inputs["name"] == EMAIL_INTEGRATION
+    email = both.one(EMAIL_INTEGRATION)
+    assert email.inputs["name"] == EMAIL_INTEGRATION_NAME
     assert email.inputs["enabled"] is True
     assert email.inputs["allowedRecipients"] == EMAILS
 
@@ -310,7 +302,7 @@ def test_admin_provider_owns_integrations_and_grants_owner_provider_the_alert(
     both: Deployment,
 ) -> None:
     for resource in both.resources:
-        if resource.type in (EMAIL, NOTIFICATION, GRANT):
+        if resource.type in (EMAIL_INTEGRATION, NOTIFICATION_INTEGRATION, GRANT):
             assert provider_of(both, resource) == "snowflake-admin", resource.name
     assert provider_of(both, both.one(ALERT)) == "snowflake-owner"
 
@@ -323,8 +315,8 @@ def test_owner_role_gets_usage_on_each_integration_again_on_replacement(
         for g in both.all(GRANT)
         if g.inputs["privileges"] == ["USAGE"]
     }
-    assert set(usage) == {EMAIL_INTEGRATION, SNS_INTEGRATION}
-    for integration in (both.one(EMAIL), both.one(NOTIFICATION)):
+    assert set(usage) == {EMAIL_INTEGRATION_NAME, SNS_INTEGRATION_NAME}
+    for integration in (both.one(EMAIL_INTEGRATION), both.one(NOTIFICATION_INTEGRATION)):
         grant = usage[integration.inputs["name"]]
         assert grant.inputs["accountRoleName"] == "SYSADMIN"
         assert grant.inputs["onAccountObject"]["objectType"] == "INTEGRATION"
@@ -355,28 +347,28 @@ def test_alert_follows_the_table_the_grants_and_the_publishing_role(both: Deploy
     assert both.depends_on(alert, both.one(TABLE))
     for grant in both.all(GRANT):
         assert both.depends_on(alert, grant), grant.name
-    for integration in (both.one(EMAIL), both.one(NOTIFICATION)):
+    for integration in (both.one(EMAIL_INTEGRATION), both.one(NOTIFICATION_INTEGRATION)):
         assert both.depends_on(alert, integration)
     assert both.depends_on(alert, both.one(ROLE_POLICY))
 
 
 def test_email_only_declares_no_sns_resources() -> None:
     email_only = deploy_alerts(sns=False)
-    for absent in (TOPIC, ROLE, ROLE_POLICY, NOTIFICATION):
+    for absent in (TOPIC, ROLE, ROLE_POLICY, NOTIFICATION_INTEGRATION):
         assert email_only.all(absent) == [], absent
-    assert email_only.one(EMAIL).inputs["allowedRecipients"] == EMAILS
-    assert SNS_INTEGRATION not in email_only.one(ALERT).inputs["action"]
+    assert email_only.one(EMAIL_INTEGRATION).inputs["allowedRecipients"] == EMAILS
+    assert SNS_INTEGRATION_NAME not in email_only.one(ALERT).inputs["action"]
     usage = [g for g in email_only.all(GRANT) if g.inputs["privileges"] == ["USAGE"]]
-    assert [g.inputs["onAccountObject"]["objectName"] for g in usage] == [EMAIL_INTEGRATION]
+    assert [g.inputs["onAccountObject"]["objectName"] for g in usage] == [EMAIL_INTEGRATION_NAME]
 
 
 def test_sns_only_declares_no_email_integration() -> None:
     sns_only = deploy_alerts(emails=[])
-    assert sns_only.all(EMAIL) == []
-    assert sns_only.one(NOTIFICATION).inputs["name"] == SNS_INTEGRATION
-    assert EMAIL_INTEGRATION not in sns_only.one(ALERT).inputs["action"]
+    assert sns_only.all(EMAIL_INTEGRATION) == []
+    assert sns_only.one(NOTIFICATION_INTEGRATION).inputs["name"] == SNS_INTEGRATION_NAME
+    assert EMAIL_INTEGRATION_NAME not in sns_only.one(ALERT).inputs["action"]
     usage = [g for g in sns_only.all(GRANT) if g.inputs["privileges"] == ["USAGE"]]
-    assert [g.inputs["onAccountObject"]["objectName"] for g in usage] == [SNS_INTEGRATION]
+    assert [g.inputs["onAccountObject"]["objectName"] for g in usage] == [SNS_INTEGRATION_NAME]
 
 
 def test_no_usage_grant_when_one_role_owns_everything() -> None:

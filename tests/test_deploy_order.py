@@ -17,16 +17,10 @@ import pytest
 import sqlglot
 from conftest import CONFIGS, Deployment, Registered, strings
 from sqlglot import exp
+from support import DATABASE, INTEGRATIONS, SCHEMA
 
 Deploy = Callable[..., Deployment]
 
-DATABASE = "snowflake:index/database:Database"
-SCHEMA = "snowflake:index/schema:Schema"
-INTEGRATIONS = {
-    "snowflake:index/storageIntegrationAws:StorageIntegrationAws",
-    "snowflake:index/notificationIntegration:NotificationIntegration",
-    "snowflake:index/emailNotificationIntegration:EmailNotificationIntegration",
-}
 # Inputs holding SQL that Snowflake compiles against the objects it names.
 STATEMENTS = ("statement", "sqlStatement", "when", "condition", "action", "copyStatement")
 

@@ -27,18 +27,14 @@ import pulumi
 import pytest
 from conftest import Deployment, Registered, run_program
 from rehearsal import (
-    ALERT,
-    PIPE,
     REGISTERED,
-    SCHEMA,
-    TABLE,
-    VIEW,
     RehearsalError,
     object_name,
     pipeline,
     rehearse,
     target_table,
 )
+from support import ALERT, PIPE, SCHEMA, TABLE, VIEW
 
 from detect import generate
 

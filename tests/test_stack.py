@@ -19,6 +19,36 @@ from conftest import (
     declared_resources,
 )
 from iam_lint import lint
+from support import (
+    ALERT,
+    BUCKET,
+    BUCKET_NOTIFICATION,
+    BUCKET_POLICY,
+    DATABASE,
+    DATABASE_ROLE_GRANT,
+    EMAIL_INTEGRATION,
+    ENCRYPTION,
+    FILE_FORMAT,
+    GRANT,
+    LIFECYCLE,
+    OWNERSHIP_CONTROLS,
+    PIPE,
+    PUBLIC_ACCESS_BLOCK,
+    RANDOM_PASSWORD,
+    ROLE,
+    ROLE_POLICY,
+    SCHEMA,
+    SLEEP,
+    SNOWFLAKE_PROVIDER,
+    STAGE,
+    STORAGE_INTEGRATION,
+    TABLE,
+    TASK,
+    TOPIC,
+    TRAIL,
+    VERSIONING,
+    VIEW,
+)
 
 from lib import schema, sql
 from lib.config import ConfigError
@@ -26,37 +56,9 @@ from lib.detections import findings_statement, load_detections
 
 Deploy = Callable[..., Deployment]
 
-BUCKET = f"cloudtrail-snowflake-dev-{ACCOUNT_ID}"
+BUCKET_NAME = f"cloudtrail-snowflake-dev-{ACCOUNT_ID}"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
-S3 = "aws:s3/bucket:Bucket"
-BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
-PUBLIC_ACCESS = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
-ENCRYPTION = (
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-)
-VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
-LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
-NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
-TRAIL = "aws:cloudtrail/trail:Trail"
-ROLE = "aws:iam/role:Role"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-SLEEP = "time:index/sleep:Sleep"
-EXTERNAL_ID_RESOURCE = "random:index/randomPassword:RandomPassword"
-INTEGRATION = "snowflake:index/storageIntegrationAws:StorageIntegrationAws"
-GRANT = "snowflake:index/grantPrivilegesToAccountRole:GrantPrivilegesToAccountRole"
-DATABASE_ROLE_GRANT = "snowflake:index/grantDatabaseRole:GrantDatabaseRole"
-DATABASE = "snowflake:index/database:Database"
-SCHEMA = "snowflake:index/schema:Schema"
-TABLE = "snowflake:index/table:Table"
-FILE_FORMAT = "snowflake:index/fileFormatJson:FileFormatJson"
-STAGE = "snowflake:index/stageExternalS3:StageExternalS3"
-PIPE = "snowflake:index/pipe:Pipe"
-VIEW = "snowflake:index/view:View"
-SNOWFLAKE_PROVIDER = "pulumi:providers:snowflake"
-STREAM = "snowflake:index/streamOnTable:StreamOnTable"
-TASK = "snowflake:index/task:Task"
 
 EXISTING = {"existingBucketName": "org-trail-logs", "createTrail": "false"}
 
@@ -80,18 +82,18 @@ def test_role_trusts_exactly_the_integrations_user_with_our_external_id(dev: Dep
     assert only["Action"] == "sts:AssumeRole"
     assert only["Condition"] == {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}}
     # The same random ID is the one the integration presents.
-    assert dev.one(INTEGRATION).inputs["storageAwsExternalId"] == EXTERNAL_ID
-    assert dev.one(EXTERNAL_ID_RESOURCE).inputs["special"] is False
+    assert dev.one(STORAGE_INTEGRATION).inputs["storageAwsExternalId"] == EXTERNAL_ID
+    assert dev.one(RANDOM_PASSWORD).inputs["special"] is False
     assert lint(trust, trust_policy=True) == []
 
 
 def test_integration_names_the_role_that_is_created(dev: Deployment) -> None:
-    integration, role = dev.one(INTEGRATION), dev.one(ROLE)
+    integration, role = dev.one(STORAGE_INTEGRATION), dev.one(ROLE)
     assert integration.inputs["storageAwsRoleArn"] == role.outputs["arn"]
     assert role.inputs["name"] == "cloudtrail-snowflake-dev"
     assert integration.inputs["storageProvider"] == "S3"
     assert integration.inputs["enabled"] is True
-    assert integration.inputs["storageAllowedLocations"] == [f"s3://{BUCKET}/cloudtrail/"]
+    assert integration.inputs["storageAllowedLocations"] == [f"s3://{BUCKET_NAME}/cloudtrail/"]
     # The integration is declared before the role it names: no cycle.
     assert not dev.depends_on(integration, role)
 
@@ -111,7 +113,8 @@ def test_role_policy_is_read_only_on_the_log_prefix(dev: Deployment) -> None:
         "s3:GetBucketLocation",
     }
     assert (
-        statement(document, "ReadLogObjects")["Resource"] == f"arn:aws:s3:::{BUCKET}/cloudtrail/*"
+        statement(document, "ReadLogObjects")["Resource"]
+        == f"arn:aws:s3:::{BUCKET_NAME}/cloudtrail/*"
     )
     assert dev.depends_on(policy, dev.one(ROLE))
     assert lint(document) == []
@@ -135,7 +138,7 @@ def test_admin_role_owns_only_the_integration_and_grants_usage(dev: Deployment) 
     for resource in dev.resources:
         if resource.type.startswith("snowflake:"):
             uses_admin = resource.provider.startswith(f"{admin_urn}::")
-            assert uses_admin == (resource.type in (INTEGRATION, GRANT)), resource.name
+            assert uses_admin == (resource.type in (STORAGE_INTEGRATION, GRANT)), resource.name
     assert {g.name for g in dev.all(GRANT)} == {"trust-usage", "grants-execute-task"}
     grant = dev.named("trust-usage")
     assert grant.inputs["accountRoleName"] == "SYSADMIN"
@@ -185,8 +188,8 @@ def test_secret_connection_settings_reach_both_providers_as_secrets(deploy: Depl
 
 
 def test_notification_sends_new_log_objects_to_the_pipes_queue(dev: Deployment) -> None:
-    notification, pipe = dev.one(NOTIFICATION), dev.one(PIPE)
-    assert notification.inputs["bucket"] == BUCKET
+    notification, pipe = dev.one(BUCKET_NOTIFICATION), dev.one(PIPE)
+    assert notification.inputs["bucket"] == BUCKET_NAME
     (queue,) = notification.inputs["queues"]
     assert queue["queueArn"] == pipe.outputs["notificationChannel"] == SNOWPIPE_QUEUE
     assert queue["events"] == ["s3:ObjectCreated:*"]
@@ -206,7 +209,7 @@ def test_pipe_auto_ingests_log_files_only_into_the_raw_table(dev: Deployment) ->
 
 def test_stage_reads_the_log_prefix_through_the_integration(dev: Deployment) -> None:
     stage = dev.one(STAGE)
-    assert stage.inputs["url"] == f"s3://{BUCKET}/cloudtrail/"
+    assert stage.inputs["url"] == f"s3://{BUCKET_NAME}/cloudtrail/"
     assert stage.inputs["storageIntegration"] == "CLOUDTRAIL_DEV_S3"
     assert stage.inputs["fileFormat"] == {"formatName": "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_JSON"}
     assert dev.depends_on(stage, dev.one(FILE_FORMAT))
@@ -218,7 +221,7 @@ def test_stage_reads_the_log_prefix_through_the_integration(dev: Deployment) -> 
 
 def test_replacements_cascade_so_nothing_is_silently_broken(dev: Deployment) -> None:
     pipe, stage, grant = dev.one(PIPE), dev.one(STAGE), dev.named("trust-usage")
-    integration = dev.one(INTEGRATION)
+    integration = dev.one(STORAGE_INTEGRATION)
     # Two pipes on one queue would load every file twice.
     assert pipe.delete_before_replace
     assert pipe.replace_with == [stage.urn]
@@ -280,9 +283,9 @@ def test_every_detection_is_a_view_over_the_cloudtrail_view(dev: Deployment) -> 
 
 
 def test_bucket_is_private_owner_enforced_encrypted_and_versioned(dev: Deployment) -> None:
-    assert dev.one(S3).inputs["bucket"] == BUCKET
-    assert dev.one(S3).inputs["forceDestroy"] is False
-    block = dev.one(PUBLIC_ACCESS).inputs
+    assert dev.one(BUCKET).inputs["bucket"] == BUCKET_NAME
+    assert dev.one(BUCKET).inputs["forceDestroy"] is False
+    block = dev.one(PUBLIC_ACCESS_BLOCK).inputs
     assert all(
         block[k] is True
         for k in (
@@ -292,7 +295,7 @@ def test_bucket_is_private_owner_enforced_encrypted_and_versioned(dev: Deploymen
             "restrictPublicBuckets",
         )
     )
-    assert dev.one(OWNERSHIP).inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+    assert dev.one(OWNERSHIP_CONTROLS).inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
     (rule,) = dev.one(ENCRYPTION).inputs["rules"]
     assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
     assert dev.one(VERSIONING).inputs["versioningConfiguration"] == {"status": "Enabled"}
@@ -307,7 +310,7 @@ def test_bucket_policy_requires_tls_and_scopes_cloudtrail_to_this_trail(dev: Dep
         {"Bool": {"aws:SecureTransport": "false"}},
     )
     write = statement(document, "AWSCloudTrailWrite")
-    assert write["Resource"] == [f"arn:aws:s3:::{BUCKET}/cloudtrail/AWSLogs/{ACCOUNT_ID}/*"]
+    assert write["Resource"] == [f"arn:aws:s3:::{BUCKET_NAME}/cloudtrail/AWSLogs/{ACCOUNT_ID}/*"]
     assert write["Condition"]["ArnEquals"] == {"aws:SourceArn": trail_arn}
     assert write["Condition"]["StringEquals"] == {"s3:x-amz-acl": "bucket-owner-full-control"}
     acl_check = statement(document, "AWSCloudTrailAclCheck")
@@ -317,7 +320,7 @@ def test_bucket_policy_requires_tls_and_scopes_cloudtrail_to_this_trail(dev: Dep
 
 def test_trail_validates_logs_everywhere_and_follows_the_policy(dev: Deployment) -> None:
     trail = dev.one(TRAIL)
-    assert trail.inputs["s3BucketName"] == BUCKET
+    assert trail.inputs["s3BucketName"] == BUCKET_NAME
     assert trail.inputs["s3KeyPrefix"] == "cloudtrail"
     assert trail.inputs["enableLogFileValidation"] is True
     assert trail.inputs["isMultiRegionTrail"] is True
@@ -342,9 +345,9 @@ def test_retention_expires_logs_under_the_prefix(deploy: Deploy) -> None:
 def test_audit_logs_and_loaded_data_survive_destroy(dev: Deployment) -> None:
     retained = {r.type for r in dev.resources if r.retain_on_delete}
     assert retained == {
-        S3,
-        PUBLIC_ACCESS,
-        OWNERSHIP,
+        BUCKET,
+        PUBLIC_ACCESS_BLOCK,
+        OWNERSHIP_CONTROLS,
         ENCRYPTION,
         VERSIONING,
         BUCKET_POLICY,
@@ -388,7 +391,7 @@ def test_every_resource_belongs_to_a_component(dev: Deployment) -> None:
 def test_stack_outputs(dev: Deployment) -> None:
     values = {name: value for name, (value, _) in dev.outputs.items()}
     assert values == {
-        "bucket": BUCKET,
+        "bucket": BUCKET_NAME,
         "trailArn": dev.one(TRAIL).outputs["arn"],
         "roleArn": dev.one(ROLE).outputs["arn"],
         "snowflakeIamUserArn": SNOWFLAKE_IAM_USER,
@@ -432,15 +435,23 @@ def test_organization_trail(deploy: Deploy) -> None:
     deployment = deploy({"organizationTrail": "true", "organizationId": "o-a1b2c3d4e5"})
     assert deployment.one(TRAIL).inputs["isOrganizationTrail"] is True
     write = statement(deployment.one(BUCKET_POLICY).policy("policy"), "AWSCloudTrailWrite")
-    assert f"arn:aws:s3:::{BUCKET}/cloudtrail/AWSLogs/o-a1b2c3d4e5/*" in write["Resource"]
+    assert f"arn:aws:s3:::{BUCKET_NAME}/cloudtrail/AWSLogs/o-a1b2c3d4e5/*" in write["Resource"]
 
 
 def test_existing_bucket_creates_no_bucket_trail_or_notification(deploy: Deploy) -> None:
     deployment = deploy(EXISTING)
-    for absent in (S3, BUCKET_POLICY, PUBLIC_ACCESS, ENCRYPTION, VERSIONING, TRAIL, NOTIFICATION):
+    for absent in (
+        BUCKET,
+        BUCKET_POLICY,
+        PUBLIC_ACCESS_BLOCK,
+        ENCRYPTION,
+        VERSIONING,
+        TRAIL,
+        BUCKET_NOTIFICATION,
+    ):
         assert deployment.all(absent) == [], absent
     # Everything downstream points at the existing bucket.
-    assert deployment.one(INTEGRATION).inputs["storageAllowedLocations"] == [
+    assert deployment.one(STORAGE_INTEGRATION).inputs["storageAllowedLocations"] == [
         "s3://org-trail-logs/cloudtrail/"
     ]
     assert deployment.one(STAGE).inputs["url"] == "s3://org-trail-logs/cloudtrail/"
@@ -452,7 +463,7 @@ def test_existing_bucket_creates_no_bucket_trail_or_notification(deploy: Deploy)
 
 def test_existing_bucket_notification_only_on_opt_in(deploy: Deploy) -> None:
     deployment = deploy({**EXISTING, "manageExistingBucketNotification": "true"})
-    notification = deployment.one(NOTIFICATION)
+    notification = deployment.one(BUCKET_NOTIFICATION)
     assert notification.inputs["bucket"] == "org-trail-logs"
     assert notification.inputs["queues"][0]["queueArn"] == SNOWPIPE_QUEUE
 
@@ -581,10 +592,6 @@ def test_no_execute_task_grant_when_the_admin_role_owns_everything(deploy: Deplo
 
 
 # --- Notifications of new findings ----------------------------------------------------------
-
-ALERT = "snowflake:index/alert:Alert"
-TOPIC = "aws:sns/topic:Topic"
-EMAIL_INTEGRATION = "snowflake:index/emailNotificationIntegration:EmailNotificationIntegration"
 
 
 def test_no_alert_unless_asked_for(dev: Deployment) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import ROOT, Deployment
+from support import BUCKET_NOTIFICATION, PIPE, TRAIL
 
 from lib.config import NAMESPACE, parse_config, parse_connection
 
@@ -100,11 +101,8 @@ def test_dev_stack_file_deploys(deploy: Any) -> None:
     )
     # Its own trail writes to the bucket, which notifies the pipe of each log file.
     bucket = deployment.outputs["bucket"][0]
-    assert deployment.one("aws:cloudtrail/trail:Trail").inputs["s3BucketName"] == bucket
-    notification = deployment.one("aws:s3/bucketNotification:BucketNotification")
+    assert deployment.one(TRAIL).inputs["s3BucketName"] == bucket
+    notification = deployment.one(BUCKET_NOTIFICATION)
     assert notification.inputs["bucket"] == bucket
     (queue,) = notification.inputs["queues"]
-    assert (
-        queue["queueArn"]
-        == deployment.one("snowflake:index/pipe:Pipe").outputs["notificationChannel"]
-    )
+    assert queue["queueArn"] == deployment.one(PIPE).outputs["notificationChannel"]
