@@ -63,7 +63,8 @@ bench: install
 	$(BIN)/python bench/bench_detect.py
 
 catalogue: $(VENV)/.installed-detect
-	$(BIN)/python -m lib.detections --catalogue > docs/detection-catalogue.md
+	$(BIN)/python -m lib.detections --catalogue > docs/detection-catalogue.md.new
+	mv docs/detection-catalogue.md.new docs/detection-catalogue.md
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .mypy_cache .pytest_cache .ruff_cache

@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import sqlglot
 import yaml
+from sqlglot import exp
 
 from lib import schema
-from lib.sql import SQL_DIR, detected_columns, load_sql
+from lib.sql import SQL_DIR, detected_columns, without_comments
 
 DETECTIONS_DIR = SQL_DIR / "detections"
 DEPRECATED = "deprecated"
@@ -136,9 +138,9 @@ def _field(path: Any) -> str:
 
 def _problem(error: jsonschema.ValidationError) -> str:
     where = _field(error.absolute_path)
-    if error.validator == "contains":
-        # The default message repeats the whole list.
-        what = f"has no {error.validator_value['description']}"
+    if error.validator in ("contains", "minContains"):
+        # The default message repeats the whole list, or says nothing of what is missing.
+        what = f"needs at least 2 {error.schema['contains']['description']}"
     else:
         what = error.message
     return f"{where}: {what}" if where else what
@@ -184,14 +186,40 @@ def _shown(path: Path) -> Path:
     return absolute.relative_to(Path.cwd()) if absolute.is_relative_to(Path.cwd()) else path
 
 
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeError) as error:
+        raise DetectionError(f"{_shown(path)}: cannot be read: {error}") from None
+
+
+def _condition(path: Path, condition: str) -> str:
+    """`condition`, once it is known to be one boolean expression: the framework puts it in
+    `WHERE (...)`, where an unbalanced parenthesis (`a) OR (b`) would let it escape and match
+    every event, and a statement would break the view."""
+    try:
+        tree = sqlglot.parse_one(condition, read="snowflake")
+    except sqlglot.errors.ParseError as error:
+        first = str(error).splitlines()[0] if str(error) else "it does not parse"
+        raise DetectionError(f"{path}: not one SQL condition: {first}") from None
+    if not isinstance(tree, exp.Condition):
+        raise DetectionError(
+            f"{path}: not one SQL condition: it is a {tree.key.upper()}; write only what goes "
+            "after WHERE"
+        )
+    return condition
+
+
 def load_detection(path: Path) -> Detection:
     """`path` is the detection's `.yml`; its `.sql` sits beside it."""
     shown = _shown(path)
     try:
-        meta = yaml.load(path.read_text(), Loader=_Loader)
+        meta = yaml.load(_read(path), Loader=_Loader)
     except yaml.YAMLError as error:
         raise DetectionError(f"{shown}: not valid YAML: {' '.join(str(error).split())}") from None
     _checked(shown, meta)
+    logic = path.with_suffix(".sql")
+    condition = _condition(_shown(logic), without_comments(_read(logic)))
     return Detection(
         id=meta["id"],
         title=meta["title"],
@@ -206,7 +234,7 @@ def load_detection(path: Path) -> Detection:
         description=meta["description"],
         false_positives=meta["false_positives"],
         triage=meta["triage"],
-        condition=load_sql(path.with_suffix(".sql").resolve()),
+        condition=condition,
         tests=[TestCase(t["name"], t["match"], t["event"]) for t in meta["tests"]],
     )
 
@@ -214,6 +242,16 @@ def load_detection(path: Path) -> Detection:
 def load_pack(directory: Path = DETECTIONS_DIR) -> Pack:
     """Every detection of `directory`, active and deprecated, each ordered by id (its pack
     prefix first), so that adding one never reorders the others' resources."""
+    stray = sorted(
+        _shown(sql)
+        for sql in [*directory.glob("*.sql"), *directory.glob(f"{DEPRECATED}/*.sql")]
+        if not sql.with_suffix(".yml").is_file()
+    )
+    if stray:
+        raise DetectionError(
+            f"{stray[0]}: a detection's logic without its metadata ({stray[0].stem}.yml); add "
+            "the .yml or remove the .sql"
+        )
     active = [load_detection(path) for path in sorted(directory.glob("*.yml"))]
     deprecated = [load_detection(path) for path in sorted(directory.glob(f"{DEPRECATED}/*.yml"))]
     taken = {d.id for d in deprecated} & {d.id for d in active}

@@ -244,5 +244,3 @@ def _check_event_columns(names: tuple[str, ...], what: str) -> None:
 
 _check_event_columns(CLOUDTRAIL_VIEW_COLUMNS, "CLOUDTRAIL_VIEW_COLUMNS")
 _check_event_columns(FINDING_EVENT_FIELDS, "FINDING_EVENT_FIELDS")
-if not set(FINDING_KEYS) <= {column.name for column in FINDING_COLUMNS}:
-    raise ValueError("FINDING_KEYS names columns the FINDINGS table does not have")

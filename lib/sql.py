@@ -34,10 +34,15 @@ CLOUDTRAIL_LOG_PATTERN = (
 )
 
 
-def load_sql(name: str | Path) -> str:
-    """A file of `sql/` (or any, by its absolute path) without its whole-line comments, which
-    document the file but have no place in a statement the provider stores and diffs."""
-    lines = (SQL_DIR / name).read_text().splitlines()
+def load_sql(name: str) -> str:
+    """A file of `sql/`, without its comments (`without_comments`)."""
+    return without_comments((SQL_DIR / name).read_text())
+
+
+def without_comments(text: str) -> str:
+    """SQL without its whole-line comments, which document a file but have no place in a
+    statement the provider stores and diffs."""
+    lines = text.splitlines()
     return "\n".join(line for line in lines if not line.lstrip().startswith("--")).strip()
 
 

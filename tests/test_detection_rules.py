@@ -41,6 +41,7 @@ def write_detection(folder: Path, name: str = "cis_root_usage", **changes: Any) 
 
 TESTS = yaml.safe_load(SOURCE.with_suffix(".yml").read_text())["tests"]
 POSITIVES = [case for case in TESTS if case["match"]]
+NEGATIVES = [case for case in TESTS if not case["match"]]
 # The first test event without the field every CloudTrail event carries.
 UNREALISTIC = [
     {**TESTS[0], "event": {k: v for k, v in TESTS[0]["event"].items() if k != "eventVersion"}},
@@ -82,7 +83,11 @@ UNREALISTIC = [
             r"mitre_attack\[0\]\.tactic: 'x' is not a tactic of T1580 \(one of \['Discovery'\]\)",
         ),
         ({"id": "cis_root_use"}, r"id: 'cis_root_use' must be the file's name, 'cis_root_usage'"),
-        ({"tests": POSITIVES}, r"tests: has no test event with match: false"),
+        ({"tests": POSITIVES}, r"tests: needs at least 2 test events with match: false"),
+        (
+            {"tests": [*POSITIVES[:1], *NEGATIVES]},
+            r"tests: needs at least 2 test events with match: true",
+        ),
         ({"tests": UNREALISTIC}, r"tests\[0\]\.event: 'eventVersion' is a required property"),
     ],
     ids=[
@@ -100,6 +105,7 @@ UNREALISTIC = [
         "technique-tactic",
         "id-not-file-name",
         "no-negative-event",
+        "one-positive-event",
         "unrealistic-event",
     ],
 )
@@ -115,6 +121,43 @@ def test_a_file_that_is_not_yaml_is_refused(tmp_path: Path) -> None:
     path = write_detection(tmp_path)
     path.write_text("id: [unclosed\n")
     with pytest.raises(DetectionError, match=f"^{re.escape(str(path))}: not valid YAML: "):
+        load_detections(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("condition", "problem"),
+    [
+        # Inside the framework's WHERE (...), this would match every event.
+        ("eventName = 'a') OR (1 = 1", "Invalid expression / Unexpected token"),
+        ("eventName IN ('a', 'b'", r"Expecting \)"),
+        ("-- only a comment\n", "No expression was parsed"),
+        ("SELECT * FROM cloudtrail WHERE eventName = 'a'", "it is a SELECT"),
+        ("eventName = 'a'; DROP TABLE findings", "it is a BLOCK"),
+    ],
+    ids=["escapes-its-parentheses", "unbalanced", "empty", "a-select", "two-statements"],
+)
+def test_a_logic_that_is_not_one_condition_is_refused(
+    tmp_path: Path, condition: str, problem: str
+) -> None:
+    logic = write_detection(tmp_path).with_suffix(".sql")
+    logic.write_text(condition)
+    with pytest.raises(
+        DetectionError, match=f"^{re.escape(str(logic))}: not one SQL condition: .*{problem}"
+    ):
+        load_detections(tmp_path)
+
+
+def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    path = write_detection(tmp_path)
+    path.write_bytes(b"id: cis_root_usage\ntitle: \xff\n")
+    with pytest.raises(DetectionError, match=f"^{re.escape(str(path))}: cannot be read: .*utf-8"):
+        load_detections(tmp_path)
+
+
+def test_a_logic_without_its_metadata_is_refused(tmp_path: Path) -> None:
+    write_detection(tmp_path)
+    (tmp_path / "cis_orphan.sql").write_text("eventName = 'a'")
+    with pytest.raises(DetectionError, match=r"cis_orphan\.sql: a detection's logic without its"):
         load_detections(tmp_path)
 
 
