@@ -54,10 +54,10 @@ typecheck: install
 
 # No mypy here: it is the slow part of `make test`, and CI runs it.
 check: lint
-	$(BIN)/pytest -x -q
+	$(BIN)/pytest -n auto -x -q
 
 test: lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 bench: install
 	$(BIN)/python bench/bench_detect.py
