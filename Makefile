@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= demo-logs
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: help install hooks demo fmt lint typecheck check test bench catalogue clean
+.PHONY: help install hooks demo fmt lint typecheck check test bench docs clean
 
 help:
 	@echo "make demo       generate sample CloudTrail logs and run the CIS detections on them"
@@ -13,7 +13,7 @@ help:
 	@echo "make check      the fast inner loop: ruff, then the tests up to the first failure"
 	@echo "make test       everything CI runs: ruff, mypy (strict) and the whole test suite"
 	@echo "make bench      measure the detection runner against plain DuckDB (200,000 events)"
-	@echo "make catalogue  regenerate docs/detection-catalogue.md from sql/detections/*.yml"
+	@echo "make docs       regenerate the generated docs: the detection catalogue, the settings tables"
 	@echo "make install    create $(VENV) and install every pinned requirement"
 	@echo "make hooks      run ruff before every commit (pre-commit, .pre-commit-config.yaml)"
 	@echo "make clean      remove $(VENV), the demo logs and caches"
@@ -62,9 +62,11 @@ test: lint typecheck
 bench: install
 	$(BIN)/python bench/bench_detect.py
 
-catalogue: $(VENV)/.installed-detect
+# Written to a temporary file first: a pack that fails to load must not empty the catalogue.
+docs: install
 	$(BIN)/python -m lib.detections --catalogue > docs/detection-catalogue.md.new
 	mv docs/detection-catalogue.md.new docs/detection-catalogue.md
+	$(BIN)/python -m tests.config_doc
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .mypy_cache .pytest_cache .ruff_cache

@@ -307,7 +307,7 @@ def catalogue(pack: Pack) -> str:
         "# Detection catalogue",
         "",
         "Generated from `sql/detections/*.yml` by `python -m lib.detections --catalogue`",
-        "(`make catalogue`); do not edit. How to add a detection: "
+        "(`make docs`); do not edit. How to add a detection: "
         "[writing-detections.md](writing-detections.md).",
     ]
     for heading, detections in (("Active", pack.active), ("Deprecated", pack.deprecated)):

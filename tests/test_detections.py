@@ -142,5 +142,5 @@ def test_the_accelerated_plan_returns_exactly_what_fakesnow_returns(tmp_path: Pa
 def test_the_catalogue_is_up_to_date() -> None:
     catalogue_file = Path(__file__).resolve().parent.parent / "docs" / "detection-catalogue.md"
     assert catalogue_file.read_text() == catalogue(PACK), (
-        "docs/detection-catalogue.md is stale: regenerate it with `make catalogue`"
+        "docs/detection-catalogue.md is stale: regenerate it with `make docs`"
     )

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from config_doc import COMMAND, DOC, SNOWFLAKE_NOTES, rendered
+from config_doc import DOC, SNOWFLAKE_NOTES, rendered
 from conftest import ROOT
 
 from lib.config import SNOWFLAKE_CONNECTION_KEYS, SNOWFLAKE_SECRET_KEYS
@@ -98,7 +98,7 @@ def test_architecture_lists_exactly_the_components() -> None:
 
 def test_configuration_reference_is_generated_from_the_sources() -> None:
     assert DOC.read_text() == rendered(DOC.read_text()), (
-        f"{DOC.relative_to(ROOT)} is stale: run `{COMMAND}` and commit the result"
+        f"{DOC.relative_to(ROOT)} is stale: run `make docs` and commit the result"
     )
 
 
