@@ -47,6 +47,8 @@ class Column:
     the raw row); None with no `path` either means the events MERGE computes it. Findings
     table: what a detection selects for it over the `cloudtrail` view; None means the findings
     framework or MERGE fills it."""
+    in_finding: bool = False
+    """Events table: a finding keeps the column's value, as landed, in its EVENT object."""
 
     @property
     def identifier(self) -> str:
@@ -78,9 +80,9 @@ class Column:
         return f"TRY_CAST(value:{self.path}::string AS {self.type})"
 
 
-def _event(name: str, type_: str = _TEXT) -> Column:
+def _event(name: str, type_: str = _TEXT, *, in_finding: bool = False) -> Column:
     """A top-level field of the event, under its own name."""
-    return Column(name, type_, path=name)
+    return Column(name, type_, path=name, in_finding=in_finding)
 
 
 # The raw table: one CloudTrail log file per row as delivered, with where and when it was loaded
@@ -100,47 +102,47 @@ EVENT_COLUMNS = (
     _event("eventTime", "TIMESTAMP_TZ"),
     # The day of eventTime, the clustering key (events_merge.sql).
     Column("eventDate", "DATE"),
-    _event("eventID"),
-    _event("eventName"),
-    _event("eventSource"),
-    _event("awsRegion"),
-    _event("sourceIPAddress"),
-    _event("userAgent"),
-    _event("errorCode"),
-    _event("errorMessage"),
+    _event("eventID", in_finding=True),
+    _event("eventName", in_finding=True),
+    _event("eventSource", in_finding=True),
+    _event("awsRegion", in_finding=True),
+    _event("sourceIPAddress", in_finding=True),
+    _event("userAgent", in_finding=True),
+    _event("errorCode", in_finding=True),
+    _event("errorMessage", in_finding=True),
     Column("userIdentityType", _TEXT, path="userIdentity:type"),
     Column("userIdentityArn", _TEXT, path="userIdentity:arn"),
     Column("userIdentityAccountId", _TEXT, path="userIdentity:accountId"),
     Column("userIdentityPrincipalId", _TEXT, path="userIdentity:principalId"),
     Column("userIdentityInvokedBy", _TEXT, path="userIdentity:invokedBy"),
-    _event("readOnly", "BOOLEAN"),
-    _event("eventType"),
-    _event("recipientAccountId"),
-    _event("requestID"),
+    _event("readOnly", "BOOLEAN", in_finding=True),
+    _event("eventType", in_finding=True),
+    _event("recipientAccountId", in_finding=True),
+    _event("requestID", in_finding=True),
     _event("sharedEventID"),
-    _event("eventVersion"),
+    _event("eventVersion", in_finding=True),
     _event("apiVersion"),
     _event("managementEvent", _VARIANT),
     _event("eventCategory"),
     _event("vpcEndpointId"),
     _event("sessionCredentialFromConsole"),
-    _event("userIdentity", _VARIANT),
-    _event("requestParameters", _VARIANT),
-    _event("responseElements", _VARIANT),
-    _event("additionalEventData", _VARIANT),
-    _event("resources", _VARIANT),
+    _event("userIdentity", _VARIANT, in_finding=True),
+    _event("requestParameters", _VARIANT, in_finding=True),
+    _event("responseElements", _VARIANT, in_finding=True),
+    _event("additionalEventData", _VARIANT, in_finding=True),
+    _event("resources", _VARIANT, in_finding=True),
     _event("serviceEventDetails", _VARIANT),
     _event("addendum", _VARIANT),
     _event("edgeDeviceDetails", _VARIANT),
     _event("tlsDetails", _VARIANT),
     _event("insightDetails", _VARIANT),
     # Where the event came from: the raw row's file and load time.
-    Column("sourceFile", _TEXT, expression="filename"),
+    Column("sourceFile", _TEXT, expression="filename", in_finding=True),
     Column("loadedAt", "TIMESTAMP_LTZ", expression="loaded_at"),
     # SHA-256 of the event's JSON: its identity (events_flatten.sql).
     Column("eventHash", _TEXT, expression="SHA2(value::string, 256)"),
     # The delivered text of each typed field that could not be typed, by field; NULL if none.
-    Column("untyped", _VARIANT),
+    Column("untyped", _VARIANT, in_finding=True),
 )
 
 # The `cloudtrail` view: the columns of Snowflake's CloudTrail quickstart, in its order, then
@@ -197,36 +199,14 @@ FINDING_COLUMNS = (
     Column("errorCode", _TEXT, expression="errorCode"),
     # When the findings task first found it.
     Column("first_seen_at", "TIMESTAMP_LTZ"),
-    # The event's details as they were landed (FINDING_EVENT_FIELDS).
+    # The event's details as they were landed: the event columns marked `in_finding`.
     Column("event", _VARIANT),
     Column("eventHash", _TEXT, expression="eventHash"),
 )
 
-# What of the event a finding keeps, from the events table, in its EVENT object.
-FINDING_EVENT_FIELDS = (
-    "eventVersion",
-    "userIdentity",
-    "eventSource",
-    "eventName",
-    "awsRegion",
-    "sourceIPAddress",
-    "userAgent",
-    "errorCode",
-    "errorMessage",
-    "requestParameters",
-    "responseElements",
-    "additionalEventData",
-    "requestID",
-    "eventID",
-    "readOnly",
-    "resources",
-    "eventType",
-    "recipientAccountId",
-    "sourceFile",
-    "untyped",
-)
 
-
+# What a finding keeps of its event (Column.in_finding).
+FINDING_EVENT_COLUMNS = tuple(c for c in EVENT_COLUMNS if c.in_finding)
 # The columns read from the event and typed (Column.typed).
 TYPED_COLUMNS = tuple(c for c in EVENT_COLUMNS if c.typed)
 # What every detection selects over the `cloudtrail` view.
@@ -243,4 +223,3 @@ def _check_event_columns(names: tuple[str, ...], what: str) -> None:
 
 
 _check_event_columns(CLOUDTRAIL_VIEW_COLUMNS, "CLOUDTRAIL_VIEW_COLUMNS")
-_check_event_columns(FINDING_EVENT_FIELDS, "FINDING_EVENT_FIELDS")

@@ -10,7 +10,7 @@ from lib.schema import (
     DETECTED_COLUMNS,
     EVENT_COLUMNS,
     FINDING_COLUMNS,
-    FINDING_EVENT_FIELDS,
+    FINDING_EVENT_COLUMNS,
     FINDING_KEYS,
     TYPED_COLUMNS,
     Column,
@@ -114,7 +114,7 @@ def findings_merge_statement(findings: str, detections: str, new_events: str) ->
         detections=detections,
         new_events=new_events,
         detected=_listed((f"f.{name}" for name in FINDING_KEYS), 8),
-        event_fields=_listed((f"'{name}', e.{name}" for name in FINDING_EVENT_FIELDS), 12),
+        event_fields=_listed((f"'{c.name}', e.{c.name}" for c in FINDING_EVENT_COLUMNS), 12),
         columns=_listed((c.name for c in FINDING_COLUMNS), 4),
         values=_listed((f"s.{c.name}" for c in FINDING_COLUMNS), 4),
     )

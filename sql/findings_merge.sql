@@ -6,7 +6,7 @@
 -- inserted twice when an event is examined again (a rerun, a recreated stream). The finding keeps
 -- the event's details as they were landed. Rendered from lib/schema.py: {detected} is each
 -- column of f (what every detection selects, with its id and severity), {event_fields} the key
--- and value of each field a finding keeps (FINDING_EVENT_FIELDS), {columns} / {values} every
+-- and value of each field a finding keeps (Column.in_finding), {columns} / {values} every
 -- column of the FINDINGS table. first_seen_at is the statement's start time.
 MERGE INTO {findings} AS t
 USING (

@@ -97,7 +97,9 @@ def test_findings_persist_what_the_detections_find(
         event = {key.lower(): value for key, value in json.loads(stored["EVENT"]).items()}
         assert event["eventid"] == stored["EVENTID"]
         assert event["eventname"] == stored["EVENTNAME"]
-        assert "useridentity" in event
+        # What triage reads without going back to the events table: who, what, where from.
+        assert {"useridentity", "useragent", "sourceipaddress", "sourcefile"} <= event.keys()
+        assert event["sourcefile"] in files
 
 
 def test_duplicates_and_late_events_across_runs(tmp_path: Path) -> None:
