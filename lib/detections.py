@@ -48,6 +48,8 @@ class TestCase:
 @dataclass(frozen=True)
 class Detection:
     id: str
+    pack: str
+    """cis or threat (the schema's `pack`); the id starts with it."""
     title: str
     severity: str
     status: str
@@ -155,6 +157,10 @@ def _checked(path: Path, meta: Any) -> None:
         raise DetectionError(f"{path}: {_problem(error)}")
     if meta["id"] != path.stem:
         raise DetectionError(f"{path}: id: {meta['id']!r} must be the file's name, {path.stem!r}")
+    if not meta["id"].startswith(f"{meta['pack']}_"):
+        raise DetectionError(
+            f"{path}: id: {meta['id']!r} must start with its pack, {meta['pack']}_"
+        )
     deprecated = path.parent.name == DEPRECATED
     if (meta["status"] == "deprecated") != deprecated:
         where = f"in {DEPRECATED}/" if deprecated else f"outside {DEPRECATED}/"
@@ -222,6 +228,7 @@ def load_detection(path: Path) -> Detection:
     condition = _condition(_shown(logic), without_comments(_read(logic)))
     return Detection(
         id=meta["id"],
+        pack=meta["pack"],
         title=meta["title"],
         severity=meta["severity"],
         status=meta["status"],
@@ -287,6 +294,7 @@ def findings_statement(detections: list[Detection], view_of: dict[str, str]) -> 
 
 _CATALOGUE_COLUMNS = (
     "id",
+    "pack",
     "title",
     "severity",
     "status",
@@ -320,8 +328,8 @@ def catalogue(pack: Pack) -> str:
             cis = f"{d.cis['v1.4-v5.0']} ({d.cis['v6.0+']})" if d.cis else ""
             attack = ", ".join(sorted({t["technique"] for t in d.mitre_attack}))
             lines.append(
-                f"| `{d.id}` | {_cell(d.title)} | {d.severity} | {d.status} | {cis} | {attack} "
-                f"| {d.version} | {d.updated} |"
+                f"| `{d.id}` | {d.pack} | {_cell(d.title)} | {d.severity} | {d.status} | {cis} "
+                f"| {attack} | {d.version} | {d.updated} |"
             )
     return "\n".join(lines) + "\n"
 

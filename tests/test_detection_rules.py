@@ -83,6 +83,8 @@ UNREALISTIC = [
             r"mitre_attack\[0\]\.tactic: 'x' is not a tactic of T1580 \(one of \['Discovery'\]\)",
         ),
         ({"id": "cis_root_use"}, r"id: 'cis_root_use' must be the file's name, 'cis_root_usage'"),
+        ({"pack": "threat"}, r"id: 'cis_root_usage' must start with its pack, threat_"),
+        ({"pack": "aws"}, r"pack: 'aws' is not one of \['cis', 'threat'\]"),
         ({"tests": POSITIVES}, r"tests: needs at least 2 test events with match: false"),
         (
             {"tests": [*POSITIVES[:1], *NEGATIVES]},
@@ -104,6 +106,8 @@ UNREALISTIC = [
         "technique-name",
         "technique-tactic",
         "id-not-file-name",
+        "id-not-of-its-pack",
+        "unknown-pack",
         "no-negative-event",
         "one-positive-event",
         "unrealistic-event",
@@ -170,7 +174,9 @@ def test_a_detection_without_its_sql_is_refused(tmp_path: Path) -> None:
 
 def test_a_detection_needs_no_cis_control(tmp_path: Path) -> None:
     """Threat detections map to ATT&CK only; their view comment still says what they are."""
-    write_detection(tmp_path, "aws_root_activity", cis=DELETE, cloudwatch_filter=DELETE)
+    write_detection(
+        tmp_path, "threat_root_activity", pack="threat", cis=DELETE, cloudwatch_filter=DELETE
+    )
     (detection,) = load_detections(tmp_path)
     assert detection.cis is None and detection.cis_control is None
     assert detection.summary == "Usage of the root user (high, stable)"
@@ -178,9 +184,9 @@ def test_a_detection_needs_no_cis_control(tmp_path: Path) -> None:
 
 def test_detections_are_ordered_by_id_not_by_cis_control(tmp_path: Path) -> None:
     write_detection(tmp_path, "cis_b", cis={**_cis(), "v1.4-v5.0": "4.1"})
-    write_detection(tmp_path, "aws_z", cis=DELETE, cloudwatch_filter=DELETE)
+    write_detection(tmp_path, "threat_a", pack="threat", cis=DELETE, cloudwatch_filter=DELETE)
     write_detection(tmp_path, "cis_a", cis={**_cis(), "v1.4-v5.0": "4.9"})
-    assert [d.id for d in load_detections(tmp_path)] == ["aws_z", "cis_a", "cis_b"]
+    assert [d.id for d in load_detections(tmp_path)] == ["cis_a", "cis_b", "threat_a"]
 
 
 def _cis() -> dict[str, Any]:
