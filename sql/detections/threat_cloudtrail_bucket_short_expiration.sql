@@ -2,41 +2,20 @@
 -- rule on the bucket a trail delivers to (s3:PutBucketLifecycle; CloudTrail also records
 -- PutBucketLifecycleConfiguration calls under this name; the second name is listed for safety).
 -- One event cannot tell which bucket a trail uses, so, like Panther's rule for this technique, the
--- bucket is recognised by its name containing "trail" (case-insensitive), and "short" means an
--- enabled rule expiring current objects after fewer than 7 days (Expiration.Days 0-6, compared as
--- text: casting to a number could fail the findings task). CloudTrail logs the XML body: a single
--- rule is an object (LifecycleConfiguration.Rule), several are an array; the object form and the
--- first five array entries are checked without FLATTEN. Not matched: disabled rules, longer
--- expirations, transitions to other storage classes, Expiration.Date and
--- NoncurrentVersionExpiration, and buckets not named after a trail (a trail bucket named otherwise
--- is missed: a known gap of the name heuristic). Failed calls match (errorCode in the finding): an
--- attempt to expire the log bucket is the signal.
+-- bucket is recognised by its name containing "trail" (case-insensitive), and "short" means a rule
+-- expiring current objects after fewer than 7 days (Expiration.Days 0-6), in a configuration with
+-- an enabled rule. CloudTrail logs the XML body: one rule is an object
+-- (LifecycleConfiguration.Rule), several are an array; both are read on the rules' JSON text
+-- (compact on both engines; Days is Expiration's first key, alphabetically and as S3 writes it),
+-- without casting Days to a number (a failed cast would fail the findings task) and without FLATTEN
+-- or array indexes (the benchmark's baseline cannot translate them). Known limits: a disabled short
+-- rule next to an enabled long one matches (a false positive); a trail bucket not named after a
+-- trail is missed. Not matched: disabled configurations, longer expirations, transitions to other
+-- storage classes, Expiration.Date, NoncurrentVersionExpiration and
+-- AbortIncompleteMultipartUpload. Failed calls match (errorCode in the finding): an attempt to
+-- expire the log bucket is the signal.
 eventSource = 's3.amazonaws.com'
 AND eventName IN ('PutBucketLifecycle', 'PutBucketLifecycleConfiguration')
 AND requestParameters:bucketName::string ILIKE '%trail%'
-AND (
-    (
-        requestParameters:LifecycleConfiguration.Rule.Status::string = 'Enabled'
-        AND requestParameters:LifecycleConfiguration.Rule.Expiration.Days::string IN ('0', '1', '2', '3', '4', '5', '6')
-    )
-    OR (
-        requestParameters:LifecycleConfiguration.Rule[0].Status::string = 'Enabled'
-        AND requestParameters:LifecycleConfiguration.Rule[0].Expiration.Days::string IN ('0', '1', '2', '3', '4', '5', '6')
-    )
-    OR (
-        requestParameters:LifecycleConfiguration.Rule[1].Status::string = 'Enabled'
-        AND requestParameters:LifecycleConfiguration.Rule[1].Expiration.Days::string IN ('0', '1', '2', '3', '4', '5', '6')
-    )
-    OR (
-        requestParameters:LifecycleConfiguration.Rule[2].Status::string = 'Enabled'
-        AND requestParameters:LifecycleConfiguration.Rule[2].Expiration.Days::string IN ('0', '1', '2', '3', '4', '5', '6')
-    )
-    OR (
-        requestParameters:LifecycleConfiguration.Rule[3].Status::string = 'Enabled'
-        AND requestParameters:LifecycleConfiguration.Rule[3].Expiration.Days::string IN ('0', '1', '2', '3', '4', '5', '6')
-    )
-    OR (
-        requestParameters:LifecycleConfiguration.Rule[4].Status::string = 'Enabled'
-        AND requestParameters:LifecycleConfiguration.Rule[4].Expiration.Days::string IN ('0', '1', '2', '3', '4', '5', '6')
-    )
-)
+AND requestParameters:LifecycleConfiguration.Rule::string LIKE '%"Status":"Enabled"%'
+AND requestParameters:LifecycleConfiguration.Rule::string RLIKE '.*"Expiration":[{]"Days":[0-6][,}].*'
