@@ -54,7 +54,8 @@ def test_every_sql_file_has_its_metadata_and_the_reverse() -> None:
 def test_no_value_can_fail_a_detection(detection: Detection) -> None:
     """The findings task runs every detection in one MERGE: one failed conversion would fail it
     on every run until Snowflake suspends the task. Casting to string never fails."""
-    statement = detection.render(VIEW)
+    # Read without its string literals: an ARN's `::aws:` is no cast.
+    statement = re.sub(r"'(?:[^']|'')*'", "''", detection.render(VIEW))
     assert set(re.findall(r"::(\w+)", statement)) <= {"string", "variant"}
     assert not re.search(r"\b(TO_\w+|CAST)\s*\(", statement, re.IGNORECASE)
 

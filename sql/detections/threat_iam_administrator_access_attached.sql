@@ -4,9 +4,8 @@
 -- policyArn). The same event is the second step of aws.persistence.iam-create-backdoor-role.
 -- The CreateUser that precedes it is not required: attaching full administrator rights to an
 -- existing principal is the same privilege grant. The ARN is the AWS managed policy's in any
--- partition (arn:aws, arn:aws-cn, arn:aws-us-gov, then ":iam::aws:policy/AdministratorAccess"):
--- the pattern writes the empty region field's second colon as `_` because the pack's check on
--- casts reads a literal double colon as one. Nothing may follow the name, so other managed
+-- partition (arn:aws, arn:aws-cn, arn:aws-us-gov, then ":iam::aws:policy/AdministratorAccess").
+-- Nothing may follow the name, so other managed
 -- policies (ReadOnlyAccess, AdministratorAccess-Amplify, job-function/...) and customer
 -- policies (arn:aws:iam::<account>:policy/...) do not match.
 -- Not covered: customer-managed or inline policies that grant "*" on "*" (PutUserPolicy,
@@ -15,4 +14,4 @@
 -- is the signal too.
 eventSource = 'iam.amazonaws.com'
 AND eventName IN ('AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy')
-AND requestParameters:policyArn::string LIKE 'arn:aws%:iam:_aws:policy/AdministratorAccess'
+AND requestParameters:policyArn::string LIKE 'arn:aws%:iam::aws:policy/AdministratorAccess'
