@@ -4,7 +4,7 @@ Reads the stack's settings (validated before anything is declared), builds the t
 providers (the owner role's and the admin role's) and wires the components: the log bucket and
 trail, the trusted storage integration, the database and schema, the account-level grants the
 owner role's tasks and alert need, the auto-ingest pipe, the typed events table and its task, the
-`cloudtrail` view, the CIS detection views over it, the findings task, and the alert on new
+`cloudtrail` view, the detection views over it, the findings task, and the alert on new
 findings when asked for.
 """
 

@@ -81,7 +81,7 @@ class Findings(pulumi.ComponentResource):
                 interval_minutes=args.interval_minutes,
                 after=[self.table, *args.task_grant],
                 stream_comment="Events landed since the findings task last ran",
-                task_comment="Runs every CIS detection over newly landed events into FINDINGS",
+                task_comment="Runs every detection over newly landed events into FINDINGS",
             ),
         )
 
