@@ -2,8 +2,10 @@
 -- (or InvokeModelWithResponseStream, Converse, ConverseStream) rejected with ValidationException.
 -- Attackers testing stolen keys send a deliberately invalid request (e.g. a negative max token
 -- count): a ValidationException tells them the key may invoke the model without paying for an
--- inference, where AccessDeniedException tells them it may not. Stratus's page names this
--- signal. Successful invocations, throttling (ThrottlingException) and access denials do not
+-- inference, where AccessDeniedException tells them it may not. Stratus's own detonation sends
+-- a valid request, which threat_bedrock_model_access_enabled catches instead; and
+-- ValidationException is also Bedrock's answer to any malformed request, so an application bug
+-- in a retry loop matches too: low severity. Successful invocations, throttling (ThrottlingException) and access denials do not
 -- match. These are read-only management events: a trail that records only write management
 -- events does not deliver them, and then this detection cannot fire.
 eventSource = 'bedrock.amazonaws.com'

@@ -9,13 +9,22 @@
 -- (compact on both engines; Days is Expiration's first key, alphabetically and as S3 writes it),
 -- without casting Days to a number (a failed cast would fail the findings task) and without FLATTEN
 -- or array indexes (the benchmark's baseline cannot translate them). Known limits: a disabled short
--- rule next to an enabled long one matches (a false positive); a trail bucket not named after a
--- trail is missed. Not matched: disabled configurations, longer expirations, transitions to other
--- storage classes, Expiration.Date, NoncurrentVersionExpiration and
+-- rule next to an enabled long one matches (a false positive); a trail bucket named after
+-- neither a trail nor Control Tower's logs is missed; any Expiration.Date matches (a date is
+-- not compared). Not matched: disabled configurations, longer expirations, transitions to other
+-- storage classes, NoncurrentVersionExpiration and
 -- AbortIncompleteMultipartUpload. Failed calls match (errorCode in the finding): an attempt to
 -- expire the log bucket is the signal.
 eventSource = 's3.amazonaws.com'
 AND eventName IN ('PutBucketLifecycle', 'PutBucketLifecycleConfiguration')
-AND requestParameters:bucketName::string ILIKE '%trail%'
+AND (
+    requestParameters:bucketName::string ILIKE '%trail%'
+    -- AWS Control Tower's organization log bucket: aws-controltower-logs-<account>-<region>.
+    OR requestParameters:bucketName::string ILIKE '%controltower-logs%'
+)
 AND requestParameters:LifecycleConfiguration.Rule::string LIKE '%"Status":"Enabled"%'
-AND requestParameters:LifecycleConfiguration.Rule::string RLIKE '.*"Expiration":[{]"Days":[0-6][,}].*'
+AND (
+    requestParameters:LifecycleConfiguration.Rule::string RLIKE '.*"Expiration":[{]"Days":[0-6][,}].*'
+    -- A date instead of days: a date already past expires every log file at once.
+    OR requestParameters:LifecycleConfiguration.Rule::string LIKE '%"Expiration":{"Date":%'
+)

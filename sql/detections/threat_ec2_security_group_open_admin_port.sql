@@ -36,11 +36,16 @@ AND (
     )
     OR (
         (
-            requestParameters:ipPermissions::string LIKE '%"cidrIp":"0.0.0.0/0"%'
-            OR requestParameters:ipPermissions::string LIKE '%"cidrIpv6":"::/0"%'
+            -- Any /0, as in the flat form: host bits are kept as sent, and IPv6 has several
+            -- spellings of the whole space (::/0, ::0/0, 0::/0).
+            REGEXP_LIKE(requestParameters:ipPermissions::string, '.*"cidrIp":"[0-9.]+/0".*')
+            OR REGEXP_LIKE(
+                requestParameters:ipPermissions::string, '.*"cidrIpv6":"[0-9a-fA-F:]+/0".*'
+            )
         )
         AND (
             requestParameters:ipPermissions::string LIKE '%"ipProtocol":"-1"%'
+            OR requestParameters:ipPermissions::string LIKE '%"ipProtocol":"all"%'
             OR requestParameters:ipPermissions::string LIKE '%Port":22,%'
             OR requestParameters:ipPermissions::string LIKE '%Port":22}%'
             OR requestParameters:ipPermissions::string LIKE '%Port":3389,%'

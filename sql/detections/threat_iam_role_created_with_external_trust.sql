@@ -5,8 +5,9 @@
 -- The test is the one of threat_iam_role_trust_policy_external_principal, on the text: TRANSLATE
 -- deletes spaces, tabs and line breaks, every occurrence of the account's own ID
 -- (recipientAccountId) is removed, and what is left matches if a Principal is "*" or a Principal
--- object (only strings and arrays of strings, so [^}]* stays inside it) still holds a 12-digit
--- account ID or "*". Roles for AWS services, for the account's own principals or its own
+-- object (only strings and arrays of strings, so [^}]* stays inside it) still holds an account
+-- ID (a whole value of 12 digits, or an ARN's account field; digits inside a role name do not
+-- count) or "*". Roles for AWS services, for the account's own principals or its own
 -- identity providers do not match. Account IDs in a Condition (sts:ExternalId,
 -- aws:SourceAccount) are outside the Principal object and do not match; nor does NotPrincipal.
 -- The AdministratorAccess attachment that follows in the Stratus technique is
@@ -23,5 +24,5 @@ AND REGEXP_LIKE(
         recipientAccountId,
         ''
     ),
-    '.*"Principal":("[*]"|[{][^}]*([0-9]{12}|"[*]")).*'
+    '.*"Principal":("[*]"|[{][^}]*(:[0-9]{12}:|"[0-9]{12}"|"[*]")).*'
 )

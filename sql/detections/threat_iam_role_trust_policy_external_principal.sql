@@ -8,8 +8,8 @@
 -- (the pattern then needs no whitespace class and `.` never meets a line break); every
 -- occurrence of the account's own ID (recipientAccountId) is removed; what is left matches if a
 -- Principal is "*", or a Principal object (it holds only strings and arrays of strings, so [^}]*
--- stays inside it) still holds a 12-digit account ID (bare, or in an arn:aws:iam::<account>:...
--- ARN) or "*". Service principals (ec2.amazonaws.com), federated providers of the account and
+-- stays inside it) still holds an account ID (a whole value of 12 digits, or an ARN's account
+-- field, :<12 digits>:; digits inside a role name do not count) or "*". Service principals (ec2.amazonaws.com), federated providers of the account and
 -- same-account principals do not match: that is the benign update.
 -- Not matched, deliberately: NotPrincipal (almost never in a trust policy); account IDs in a
 -- Condition (sts:ExternalId, aws:SourceAccount), which is outside the Principal object.
@@ -25,5 +25,5 @@ AND REGEXP_LIKE(
         recipientAccountId,
         ''
     ),
-    '.*"Principal":("[*]"|[{][^}]*([0-9]{12}|"[*]")).*'
+    '.*"Principal":("[*]"|[{][^}]*(:[0-9]{12}:|"[0-9]{12}"|"[*]")).*'
 )

@@ -25,7 +25,11 @@ AND (
         )
     )
     OR (
-        REGEXP_LIKE(requestParameters:principal::string, '.*[0-9]{12}.*')
-        AND requestParameters:principal::string NOT LIKE ('%' || recipientAccountId || '%')
+        -- Another account's ID is left once the account's own is removed, bare or in an ARN's
+        -- account field: a role of another account named after this one still matches.
+        REGEXP_LIKE(
+            REPLACE(requestParameters:principal::string, recipientAccountId, ''),
+            '[0-9]{12}|.*:[0-9]{12}:.*'
+        )
     )
 )

@@ -15,3 +15,6 @@ AND (
     OR requestParameters:documentName::string LIKE '%:document/AWS-RunShellScript'
     OR requestParameters:documentName::string LIKE '%:document/AWS-RunPowerShellScript'
 )
+-- A maintenance window or State Manager sends it for the account (invokedBy set): scheduled
+-- operations, not a person or stolen credentials.
+AND userIdentity:invokedBy IS NULL
