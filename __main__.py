@@ -10,6 +10,8 @@ findings when asked for.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
 import pulumi_aws as aws
 
@@ -24,14 +26,18 @@ from components.providers import snowflake_provider
 from components.snowflake_integration import SnowflakeIntegration, SnowflakeIntegrationArgs
 from components.snowflake_schema import SnowflakeSchema, SnowflakeSchemaArgs
 from components.snowpipe_ingest import SnowpipeIngest, SnowpipeIngestArgs
-from lib.config import parse_config, parse_connection
-from lib.detections import load_detections
+from components.suppressions import Suppressions, SuppressionsArgs
+from lib.config import ConfigError, StackConfig, parse_config, parse_connection
+from lib.detections import Detection, load_detections
+from lib.suppressions import Suppression, SuppressionError, load_suppressions
 
 
 def main() -> None:
     cfg = parse_config(pulumi.Config().get, pulumi.get_stack())
     snowflake_config = pulumi.Config("snowflake")
     connection = parse_connection(snowflake_config.get, snowflake_config.get_secret)
+    detections = load_detections()
+    seed = _seed(cfg, detections)
 
     account_id = aws.get_caller_identity_output().account_id
     partition = aws.get_partition_output().partition
@@ -128,7 +134,6 @@ def main() -> None:
         opts=owned,
     )
 
-    detections = load_detections()
     view = CloudTrailView(
         "view",
         CloudTrailViewArgs(
@@ -149,6 +154,12 @@ def main() -> None:
         opts=owned,
     )
 
+    suppressions = Suppressions(
+        "suppressions",
+        SuppressionsArgs(location=location, seed=seed),
+        opts=owned,
+    )
+
     findings = Findings(
         "findings",
         FindingsArgs(
@@ -156,6 +167,8 @@ def main() -> None:
             events_table=events.events_table,
             events=events.table,
             detections=detections,
+            suppressions_table=suppressions.table_name,
+            suppressions=suppressions.table,
             warehouse=cfg.snowflake_warehouse,
             interval_minutes=cfg.findings_interval_minutes,
             task_grant=grants.tasks,
@@ -203,6 +216,20 @@ def main() -> None:
     pulumi.export("detectAllView", detection_views.all_view_name)
     pulumi.export("findingsTable", findings.findings_table)
     pulumi.export("findingsSummaryView", findings.summary_view)
+    pulumi.export("suppressionsTable", suppressions.table_name)
+
+
+def _seed(cfg: StackConfig, detections: list[Detection]) -> list[Suppression]:
+    """The suppressions of the stack's `suppressionsFile`, checked before any resource."""
+    if cfg.suppressions_file is None:
+        return []
+    try:
+        return load_suppressions(Path(cfg.suppressions_file), {d.id for d in detections})
+    except SuppressionError as error:
+        raise ConfigError(
+            f"cloudtrail-snowflake:suppressionsFile: {error}. Fix the file, or point the setting "
+            "at another with `pulumi config set cloudtrail-snowflake:suppressionsFile <path>`."
+        ) from None
 
 
 if __name__ == "__main__":

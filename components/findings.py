@@ -32,6 +32,10 @@ class FindingsArgs:
     """Fully qualified name of the typed events table the stream follows."""
     events: pulumi.Resource
     detections: list[Detection]
+    suppressions_table: str
+    """Fully qualified name of the SUPPRESSIONS table the findings task reads."""
+    suppressions: pulumi.Resource
+    """The SUPPRESSIONS table itself, which the task must follow."""
     warehouse: str
     interval_minutes: int
     task_grant: list[pulumi.Resource]
@@ -69,17 +73,19 @@ class Findings(pulumi.ComponentResource):
                 source=args.events,
                 stream=EVENTS_STREAM,
                 task=FINDINGS_TASK,
+                # A threshold counts the new events' groups over every landed event.
                 statement=lambda stream: sql.findings_merge_statement(
                     self.findings_table,
                     findings_statement(
                         args.detections,
-                        {d.id: f"({d.render(stream)})" for d in args.detections},
+                        {d.id: f"({d.select(stream, args.events_table)})" for d in args.detections},
                     ),
                     stream,
+                    args.suppressions_table,
                 ),
                 warehouse=args.warehouse,
                 interval_minutes=args.interval_minutes,
-                after=[self.table, *args.task_grant],
+                after=[self.table, args.suppressions, *args.task_grant],
                 stream_comment="Events landed since the findings task last ran",
                 task_comment="Runs every detection over newly landed events into FINDINGS",
             ),

@@ -22,6 +22,7 @@ from fakesnow.instance import FakeSnow
 from detect.accelerate import compile_flatten
 from lib import schema, sql
 from lib.detections import Detection, findings_statement
+from lib.suppressions import Suppression, seed_statement
 
 DATABASE = "CLOUDTRAIL_LOCAL"
 SCHEMA = "AUDIT"
@@ -31,6 +32,7 @@ EVENTS = sql.qualified(DATABASE, SCHEMA, schema.EVENTS_TABLE)
 NEW_EVENTS = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_NEW_EVENTS")
 VIEW = sql.qualified(DATABASE, SCHEMA, schema.CLOUDTRAIL_VIEW)
 FINDINGS = sql.qualified(DATABASE, SCHEMA, schema.FINDINGS_TABLE)
+SUPPRESSIONS = sql.qualified(DATABASE, SCHEMA, schema.SUPPRESSIONS_TABLE)
 
 # fakesnow fetches DB-API results through Arrow, which DuckDB remarks on at every query.
 warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
@@ -61,6 +63,9 @@ class FileProblem:
 
 
 Finding = dict[str, Any]
+# A finding as the runner reports it: what its detection found, then what the findings MERGE
+# decided (its duplicate_of and suppressed_by).
+REPORTED_KEYS = (*schema.FINDING_KEYS, *schema.RESOLVED_KEYS)
 
 
 class Engine:
@@ -77,6 +82,7 @@ class Engine:
         self._cursor.execute(sql.create_table(RAW_TABLE, schema.RAW_COLUMNS))
         self._cursor.execute(sql.create_table(EVENTS, schema.EVENT_COLUMNS))
         self._cursor.execute(sql.create_table(FINDINGS, schema.FINDING_COLUMNS))
+        self._cursor.execute(sql.create_table(SUPPRESSIONS, schema.SUPPRESSION_COLUMNS))
         flatten = sql.events_flatten_statement(RAW_TABLE)
         faster = compile_flatten(flatten) if accelerate else None
         self.accelerated = faster is not None
@@ -90,10 +96,16 @@ class Engine:
         self._findings_merge = sql.findings_merge_statement(
             FINDINGS,
             findings_statement(
-                self.detections, {d.id: f"({d.render(EVENTS)})" for d in self.detections}
+                self.detections, {d.id: f"({d.select(EVENTS, EVENTS)})" for d in self.detections}
             ),
             EVENTS,
+            SUPPRESSIONS,
         )
+
+    def suppress(self, suppressions: Sequence[Suppression]) -> None:
+        """Adds `suppressions` to the SUPPRESSIONS table as the stack seeds it."""
+        if suppressions:
+            self._cursor.execute(seed_statement(SUPPRESSIONS, list(suppressions)))
 
     def limit_memory(self, limit: str | None, spill_directory: str) -> None:
         """Bounds the memory DuckDB takes (`limit` as its memory_limit setting takes it; None
@@ -278,25 +290,33 @@ class Engine:
         self._cursor.execute(self._findings_merge)
 
     def findings(self) -> list[Finding]:
-        """Lands the loaded events and runs every detection over the `cloudtrail` view: one row
-        per detection and event."""
+        """Lands the loaded events and persists what the detections find in them, as the
+        stack's two tasks do: the FINDINGS table, with what its suppressions and dedup decided
+        (REPORTED_KEYS)."""
         self.land()
-        inline = {d.id: f"({d.render(VIEW)})" for d in self.detections}
+        self.persist_findings()
+        return self.persisted_findings()
+
+    def detected(self) -> list[Finding]:
+        """What the detections find over the `cloudtrail` view (what the stack's DETECT_ALL
+        view returns, FINDING_KEYS): one row per detection and event, before any suppression
+        or dedup."""
+        inline = {d.id: f"({d.select(VIEW, VIEW)})" for d in self.detections}
         self._cursor.execute(
             f"{findings_statement(self.detections, inline)} ORDER BY eventTime, detection, eventID"
         )
-        return self._rows()
+        return self._rows(schema.FINDING_KEYS)
 
     def persisted_findings(self) -> list[Finding]:
-        """The FINDINGS table, in the same shape as `findings`."""
-        columns = ", ".join(schema.FINDING_KEYS)
+        """The FINDINGS table, REPORTED_KEYS of each finding."""
+        columns = ", ".join(REPORTED_KEYS)
         self._cursor.execute(
             f"SELECT {columns} FROM {FINDINGS} ORDER BY eventTime, detection, eventID"
         )
-        return self._rows()
+        return self._rows(REPORTED_KEYS)
 
-    def _rows(self) -> list[Finding]:
-        return [dict(zip(schema.FINDING_KEYS, row, strict=True)) for row in self._cursor.fetchall()]
+    def _rows(self, keys: tuple[str, ...]) -> list[Finding]:
+        return [dict(zip(keys, row, strict=True)) for row in self._cursor.fetchall()]
 
     def query(self, statement: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Runs Snowflake SQL on the engine: the column names and the rows."""

@@ -77,8 +77,24 @@ class Summary:
     files: int = 0
     events: int = 0
     digest_files: int = 0
-    scenario_events: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    """Detection id -> the eventIDs written for it (a duplicate delivery is one ID)."""
+    scenario_cases: dict[str, list[set[str]]] = field(default_factory=lambda: defaultdict(list))
+    """Detection id -> the eventIDs written for each copy of each of its positive test cases (a
+    duplicate delivery is one ID). A case of one event must be found; a threshold detection's
+    case must be found through at least one of its events (the ones that cross the count)."""
+
+    @property
+    def scenario_events(self) -> set[str]:
+        """Every eventID written for a scenario: no other event may be found."""
+        return {i for cases in self.scenario_cases.values() for case in cases for i in case}
+
+    def missed(self, found: set[tuple[str, str]]) -> list[tuple[str, set[str]]]:
+        """The cases none of whose events `found` (detection id, eventID) holds."""
+        return [
+            (detection, case)
+            for detection, cases in self.scenario_cases.items()
+            for case in cases
+            if not {(detection, event_id) for event_id in case} & found
+        ]
 
 
 def _identity(rng: random.Random, account: str) -> tuple[dict[str, Any], str]:
@@ -154,22 +170,33 @@ def _background_event(
     }
 
 
-def _scenario_events(
+def _scenario_cases(
     rng: random.Random, detections: list[Detection]
-) -> list[tuple[str, dict[str, Any]]]:
-    """Each detection's positive test events, re-stamped: (detection id, event)."""
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Each detection's positive test cases, re-stamped: (detection id, the case's events). The
+    events of a case move together, keeping their spacing, so that a burst still crosses its
+    threshold."""
     scenarios = []
     for detection in detections:
         for case in detection.tests:
             if not case.match:
                 continue
+            times = [_parse_time(event["eventTime"]) for event in case.events]
             for _ in range(SCENARIO_COPIES):
-                event = copy.deepcopy(case.event)
-                event["eventID"] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-                when = START + timedelta(seconds=rng.randrange(int(SPAN.total_seconds())))
-                event["eventTime"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-                scenarios.append((detection.id, event))
+                shift = START + timedelta(seconds=rng.randrange(int(SPAN.total_seconds())))
+                events = []
+                for event, time in zip(case.events, times, strict=True):
+                    event = copy.deepcopy(event)
+                    event["eventID"] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+                    when = shift + (time - times[0])
+                    event["eventTime"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+                    events.append(event)
+                scenarios.append((detection.id, events))
     return scenarios
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def _file_key(
@@ -208,11 +235,12 @@ def write(
         streams[(account, region)].append(_background_event(rng, account, region, when))
     duplicate: dict[str, Any] | None = None
     if with_scenarios:
-        for detection_id, event in _scenario_events(rng, load_detections()):
-            account = event.get("recipientAccountId") or ACCOUNTS[0]
-            streams[(account, event["awsRegion"])].append(event)
-            summary.scenario_events[detection_id].add(event["eventID"])
-            duplicate = duplicate or event
+        for detection_id, events in _scenario_cases(rng, load_detections()):
+            for event in events:
+                account = event.get("recipientAccountId") or ACCOUNTS[0]
+                streams[(account, event["awsRegion"])].append(event)
+                duplicate = duplicate or event
+            summary.scenario_cases[detection_id].append({event["eventID"] for event in events})
 
     for (account, region), stream in sorted(streams.items()):
         stream.sort(key=lambda e: e["eventTime"])

@@ -90,6 +90,8 @@ class StackConfig:
     findings_interval_minutes: int
     alert_emails: tuple[str, ...]
     alert_sns: bool
+    suppressions_file: str | None
+    """The file the SUPPRESSIONS table is seeded from (lib/suppressions.py); None = none."""
 
     @property
     def stack_slug(self) -> str:
@@ -320,6 +322,7 @@ def parse_config(get: Callable[[str], str | None], stack: str) -> StackConfig:
         findings_interval_minutes=findings_minutes,
         alert_emails=alert_emails,
         alert_sns=alert_sns,
+        suppressions_file=get("suppressionsFile") or None,
     )
 
 

@@ -24,7 +24,7 @@ import yaml
 from sqlglot import exp
 
 from lib import schema
-from lib.sql import SQL_DIR, detected_columns, without_comments
+from lib.sql import SQL_DIR, detected_column, detected_columns, without_comments
 
 DETECTIONS_DIR = SQL_DIR / "detections"
 DEPRECATED = "deprecated"
@@ -42,7 +42,36 @@ class DetectionError(ValueError):
 class TestCase:
     name: str
     match: bool
-    event: dict[str, Any]
+    """Whether the detection finds the event, or at least one of the events."""
+    events: list[dict[str, Any]]
+    """One event; for a threshold detection, the events of one run."""
+
+    @property
+    def event(self) -> dict[str, Any]:
+        """The event of a case of one event (every case of a detection without threshold)."""
+        (event,) = self.events
+        return event
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A volume detection's rule: an event that meets the condition is a finding only when at
+    least `count` events of its group meet it within the `window_minutes` that end at its
+    eventTime (or `count` distinct values of `distinct` among them)."""
+
+    count: int
+    window_minutes: int
+    group_by: list[str]
+    distinct: str | None
+
+
+@dataclass(frozen=True)
+class Dedup:
+    """One alert per group and window: the findings that share their group_by values and a
+    window of `window_minutes` (aligned to the Unix epoch) raise one alert between them."""
+
+    group_by: list[str]
+    window_minutes: int
 
 
 @dataclass(frozen=True)
@@ -65,6 +94,9 @@ class Detection:
     triage: list[str]
     condition: str
     """The detection's logic: a boolean expression over a row of the `cloudtrail` view."""
+    threshold: Threshold | None
+    dedup: Dedup | None
+    """Its own, or for a threshold detection without one, its threshold's group and window."""
     tests: list[TestCase]
 
     @property
@@ -84,10 +116,59 @@ class Detection:
         return f"{cis}{self.title} ({self.severity}, {self.status})"
 
     def render(self, cloudtrail: str) -> str:
-        """The SELECT over `cloudtrail` (a fully qualified view or table name): the columns every
-        detection returns, so that the findings of all detections union into one shape; the
-        condition in parentheses, so that an OR in it cannot escape."""
+        """The SELECT of the events of `cloudtrail` (a fully qualified view or table name) that
+        meet the condition: the columns every detection returns, so that the findings of all
+        detections union into one shape; the condition in parentheses, so that an OR in it
+        cannot escape."""
         return f"SELECT {detected_columns()}\nFROM {cloudtrail}\nWHERE (\n{self.condition}\n)"
+
+    def select(self, candidates: str, history: str) -> str:
+        """The findings among the events of `candidates`, where a threshold counts the events of
+        `history` (the same, or every landed event when `candidates` holds the new ones: a
+        burst is counted across runs). Without a threshold, `render(candidates)`.
+
+        With one, the events that meet the condition are joined to those of their group in the
+        window that ends at each (EQUAL_NULL: a missing actor is a group too); an event without
+        a time is in no window. History is read from the start of the earliest candidate's
+        window only, which lets Snowflake prune the events table by eventTime (it is clustered
+        by day). A self-join rather than a window frame: COUNT(DISTINCT) takes no frame."""
+        if self.threshold is None:
+            return self.render(candidates)
+        t = self.threshold
+        counted = t.distinct if t.distinct is not None else "eventHash"
+        grouped = ", ".join(detected_column(name) for name in t.group_by)
+        joined = "".join(f"\n    AND EQUAL_NULL(m.{name}, c.{name})" for name in t.group_by)
+        columns = ", ".join(f"c.{c.name}" for c in schema.DETECTED_COLUMNS)
+        return (
+            f"SELECT {columns}\n"
+            f"FROM ({self.render(candidates)}) AS c\n"
+            f"INNER JOIN (\n"
+            f"SELECT {grouped}, eventTime, {counted} AS counted\n"
+            f"FROM {history}\n"
+            f"WHERE (\n{self.condition}\n)\n"
+            f"AND eventTime >= (\n"
+            f"    SELECT DATEADD('minute', -{t.window_minutes}, MIN(eventTime)) FROM {candidates}\n"
+            f")\n"
+            f") AS m\n"
+            f"    ON m.eventTime BETWEEN DATEADD('minute', -{t.window_minutes}, c.eventTime)"
+            f" AND c.eventTime{joined}\n"
+            f"GROUP BY {columns}\n"
+            f"HAVING COUNT(DISTINCT m.counted) >= {t.count}"
+        )
+
+    def dedup_key(self) -> str:
+        """The SQL of a finding's dedup_key over the detection's columns: the start of its
+        window (Unix seconds), then its group's values; NULL without dedup, or without an
+        eventTime (such a finding is alerted on alone)."""
+        if self.dedup is None:
+            return "NULL::VARCHAR"
+        seconds = 60 * self.dedup.window_minutes
+        start = f"FLOOR(DATE_PART(EPOCH_SECOND, eventTime) / {seconds})::INTEGER * {seconds}"
+        parts = [
+            f"TO_VARCHAR({start})",
+            *(f"COALESCE({name}, '')" for name in self.dedup.group_by),
+        ]
+        return " || '|' || ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -125,6 +206,13 @@ _Loader: Any = type("_Loader", (yaml.CSafeLoader,), {})
 _Loader.add_constructor(
     "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
 )
+
+
+def parse_yaml(text: str) -> Any:
+    """YAML as this project reads it: safely, times as the text they are written as."""
+    return yaml.load(text, Loader=_Loader)
+
+
 _VALIDATOR = jsonschema.Draft202012Validator(
     METADATA_SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
 )
@@ -182,6 +270,20 @@ def _checked(path: Path, meta: Any) -> None:
                 f"{path}: mitre_attack[{i}].tactic: {cited['tactic']!r} is not a tactic of "
                 f"{technique} (one of {tactics})"
             )
+    for tuning in ("threshold", "dedup"):
+        for name in meta.get(tuning, {}).get("group_by", []):
+            if name not in schema.GROUPABLE_COLUMNS:
+                raise DetectionError(
+                    f"{path}: {tuning}.group_by: {name!r} is not one of "
+                    f"{list(schema.GROUPABLE_COLUMNS)}"
+                )
+    shape = "events" if "threshold" in meta else "event"
+    for i, case in enumerate(meta["tests"]):
+        if shape not in case:
+            kind = (
+                "a threshold detection" if "threshold" in meta else "a detection without threshold"
+            )
+            raise DetectionError(f"{path}: tests[{i}]: the cases of {kind} give `{shape}`")
     if not path.with_suffix(".sql").is_file():
         raise DetectionError(f"{path}: its logic, {path.with_suffix('.sql').name}, is missing")
 
@@ -199,20 +301,24 @@ def _read(path: Path) -> str:
         raise DetectionError(f"{_shown(path)}: cannot be read: {error}") from None
 
 
-def _condition(path: Path, condition: str) -> str:
-    """`condition`, once it is known to be one boolean expression: the framework puts it in
-    `WHERE (...)`, where an unbalanced parenthesis (`a) OR (b`) would let it escape and match
-    every event, and a statement would break the view."""
+def _check_expression(where: str, text: str, what: str) -> None:
+    """Raises DetectionError unless `text` is one expression: the framework puts it in a SELECT,
+    where an unbalanced parenthesis (`a) OR (b`) would let it escape (in `WHERE (...)`, match
+    every event) and a statement would break the view."""
     try:
-        tree = sqlglot.parse_one(condition, read="snowflake")
+        tree = sqlglot.parse_one(text, read="snowflake")
     except sqlglot.errors.ParseError as error:
         first = str(error).splitlines()[0] if str(error) else "it does not parse"
-        raise DetectionError(f"{path}: not one SQL condition: {first}") from None
-    if not isinstance(tree, exp.Condition):
+        raise DetectionError(f"{where}: not one SQL {what}: {first}") from None
+    if isinstance(tree, exp.Query) or tree.find(exp.Query) or not isinstance(tree, exp.Condition):
         raise DetectionError(
-            f"{path}: not one SQL condition: it is a {tree.key.upper()}; write only what goes "
-            "after WHERE"
+            f"{where}: not one SQL {what}: it is a {tree.key.upper()}; write only "
+            f"{'what goes after WHERE' if what == 'condition' else 'an expression over the row'}"
         )
+
+
+def _condition(path: Path, condition: str) -> str:
+    _check_expression(str(path), condition, "condition")
     return condition
 
 
@@ -220,12 +326,23 @@ def load_detection(path: Path) -> Detection:
     """`path` is the detection's `.yml`; its `.sql` sits beside it."""
     shown = _shown(path)
     try:
-        meta = yaml.load(_read(path), Loader=_Loader)
+        meta = parse_yaml(_read(path))
     except yaml.YAMLError as error:
         raise DetectionError(f"{shown}: not valid YAML: {' '.join(str(error).split())}") from None
     _checked(shown, meta)
     logic = path.with_suffix(".sql")
     condition = _condition(_shown(logic), without_comments(_read(logic)))
+    threshold = None
+    if "threshold" in meta:
+        t = meta["threshold"]
+        if "distinct" in t:
+            _check_expression(f"{shown}: threshold.distinct", t["distinct"], "expression")
+        threshold = Threshold(t["count"], t["window_minutes"], t["group_by"], t.get("distinct"))
+    dedup = None
+    if "dedup" in meta:
+        dedup = Dedup(meta["dedup"]["group_by"], meta["dedup"]["window_minutes"])
+    elif threshold is not None:
+        dedup = Dedup(threshold.group_by, threshold.window_minutes)
     return Detection(
         id=meta["id"],
         pack=meta["pack"],
@@ -242,7 +359,12 @@ def load_detection(path: Path) -> Detection:
         false_positives=meta["false_positives"],
         triage=meta["triage"],
         condition=condition,
-        tests=[TestCase(t["name"], t["match"], t["event"]) for t in meta["tests"]],
+        threshold=threshold,
+        dedup=dedup,
+        tests=[
+            TestCase(t["name"], t["match"], t["events"] if threshold else [t["event"]])
+            for t in meta["tests"]
+        ],
     )
 
 
@@ -276,17 +398,19 @@ def load_detections(directory: Path = DETECTIONS_DIR) -> list[Detection]:
 
 
 def findings_statement(detections: list[Detection], view_of: dict[str, str]) -> str:
-    """One SELECT over every detection's view (`view_of`: id -> fully qualified name), with the
-    detection's id and severity, each event (by its identity, eventHash) reported once per
-    detection however the detection's SQL is written: the findings MERGE inserts every row it
-    does not match, so two rows for one event would land as two findings."""
+    """One SELECT over every detection's findings (`view_of`: id -> its view's fully qualified
+    name, or its `select` in parentheses), with the detection's id, severity and dedup_key
+    (FINDING_KEYS), each event (by its identity, eventHash) reported once per detection however
+    the detection's SQL is written: the findings MERGE inserts every row it does not match, so
+    two rows for one event would land as two findings."""
     columns = ", ".join(c.name for c in schema.DETECTED_COLUMNS)
     branches = "\nUNION ALL\n".join(
-        f"SELECT '{d.id}' AS detection, '{d.severity}' AS severity, {columns} FROM {view_of[d.id]}"
+        f"SELECT '{d.id}' AS detection, '{d.severity}' AS severity, {columns}, "
+        f"{d.dedup_key()} AS dedup_key FROM {view_of[d.id]}"
         for d in detections
     )
     return (
-        f"SELECT detection, severity, {columns}\n"
+        f"SELECT detection, severity, {columns}, dedup_key\n"
         f"FROM (\n{branches}\n)\n"
         "QUALIFY ROW_NUMBER() OVER (PARTITION BY detection, eventHash ORDER BY eventTime) = 1"
     )

@@ -21,6 +21,7 @@ EVENTS_STREAM = "CLOUDTRAIL_EVENTS_STREAM"
 FINDINGS_TASK = "FINDINGS_TASK"
 FINDINGS_SUMMARY_VIEW = "FINDINGS_SUMMARY"
 FINDINGS_ALERT = "FINDINGS_ALERT"
+SUPPRESSIONS_TABLE = "SUPPRESSIONS"
 
 
 def detection_view(detection_id: str) -> str:
@@ -49,6 +50,9 @@ class Column:
     framework or MERGE fills it."""
     in_finding: bool = False
     """Events table: a finding keeps the column's value, as landed, in its EVENT object."""
+    nullable: bool = True
+    default: str | None = None
+    """The value an INSERT that names no value for the column stores (an SQL expression)."""
 
     @property
     def identifier(self) -> str:
@@ -202,8 +206,42 @@ FINDING_COLUMNS = (
     # The event's details as they were landed: the event columns marked `in_finding`.
     Column("event", _VARIANT),
     Column("eventHash", _TEXT, expression="eventHash"),
+    # Tuning (lib/detections.py, sql/findings_merge.sql). The detection's dedup group and window
+    # (NULL if it has no dedup): findings that share it raise one alert.
+    Column("dedup_key", _TEXT),
+    # The eventID of the finding that raised the alert for this one's dedup_key; NULL for that
+    # finding itself and for every finding of a detection without dedup.
+    Column("duplicate_of", _TEXT),
+    # The id of the SUPPRESSIONS row that matched when the finding was made: kept, not alerted.
+    Column("suppressed_by", _TEXT),
 )
 
+
+# SUPPRESSIONS: findings to keep but not alert on, edited by analysts with SQL and seeded from a
+# file (lib/suppressions.py). A suppression matches a finding of its detection (NULL: of every
+# detection) whose fields match each of its conditions that is set (LIKE patterns, see
+# SUPPRESSION_CONDITIONS), until expires_at.
+SUPPRESSION_COLUMNS = (
+    Column("id", _TEXT, nullable=False),
+    Column("detection", _TEXT),
+    Column("actor_arn", _TEXT),
+    Column("account_id", _TEXT),
+    Column("source_ip", _TEXT),
+    Column("region", _TEXT),
+    Column("event_name", _TEXT),
+    Column("reason", _TEXT, nullable=False),
+    Column("owner", _TEXT, nullable=False),
+    Column("expires_at", "TIMESTAMP_LTZ", nullable=False),
+    Column("created_at", "TIMESTAMP_LTZ", nullable=False, default="CURRENT_TIMESTAMP()"),
+)
+# Each condition of a suppression, and the finding column it is matched with.
+SUPPRESSION_CONDITIONS = {
+    "actor_arn": "userIdentityArn",
+    "account_id": "recipientAccountId",
+    "source_ip": "sourceIPAddress",
+    "region": "awsRegion",
+    "event_name": "eventName",
+}
 
 # What a finding keeps of its event (Column.in_finding).
 FINDING_EVENT_COLUMNS = tuple(c for c in EVENT_COLUMNS if c.in_finding)
@@ -212,8 +250,16 @@ TYPED_COLUMNS = tuple(c for c in EVENT_COLUMNS if c.typed)
 # What every detection selects over the `cloudtrail` view.
 DETECTED_COLUMNS = tuple(c for c in FINDING_COLUMNS if c.expression is not None)
 # A finding as the detections produce it (DETECT_ALL, the findings task's source): which
-# detection found it and its severity, then DETECTED_COLUMNS.
-FINDING_KEYS = ("detection", "severity", *(c.name for c in DETECTED_COLUMNS))
+# detection found it and its severity, then DETECTED_COLUMNS, then its dedup group and window.
+FINDING_KEYS = ("detection", "severity", *(c.name for c in DETECTED_COLUMNS), "dedup_key")
+# The finding columns a threshold or a dedup may group by: what identifies who did what where,
+# not one event (its id, time or hash).
+GROUPABLE_COLUMNS = tuple(
+    c.name for c in DETECTED_COLUMNS if c.name not in ("eventID", "eventTime", "eventHash")
+)
+# What the findings MERGE decides for each finding when it makes it: the finding is alerted on
+# only if both are NULL.
+RESOLVED_KEYS = ("duplicate_of", "suppressed_by")
 
 
 def _check_event_columns(names: tuple[str, ...], what: str) -> None:
@@ -223,3 +269,16 @@ def _check_event_columns(names: tuple[str, ...], what: str) -> None:
 
 
 _check_event_columns(CLOUDTRAIL_VIEW_COLUMNS, "CLOUDTRAIL_VIEW_COLUMNS")
+
+
+def _check_finding_columns(names: tuple[str, ...], what: str) -> None:
+    unknown = set(names) - {column.name for column in FINDING_COLUMNS}
+    if unknown:
+        raise ValueError(
+            f"{what} names columns the findings table does not have: {sorted(unknown)}"
+        )
+
+
+_check_finding_columns(
+    (*SUPPRESSION_CONDITIONS.values(), *FINDING_KEYS, *RESOLVED_KEYS), "the finding keys"
+)

@@ -12,6 +12,7 @@ from lib.schema import (
     FINDING_COLUMNS,
     FINDING_EVENT_COLUMNS,
     FINDING_KEYS,
+    SUPPRESSION_CONDITIONS,
     TYPED_COLUMNS,
     Column,
 )
@@ -103,18 +104,32 @@ def cloudtrail_view_statement(events: str) -> str:
 
 def detected_columns() -> str:
     """The select list of every detection over the `cloudtrail` view."""
-    return ", ".join(_selected(c.name, c.expression or c.name) for c in DETECTED_COLUMNS)
+    return ", ".join(detected_column(c.name) for c in DETECTED_COLUMNS)
 
 
-def findings_merge_statement(findings: str, detections: str, new_events: str) -> str:
+def detected_column(name: str) -> str:
+    """One of DETECTED_COLUMNS as a detection selects it over the `cloudtrail` view."""
+    column = next(c for c in DETECTED_COLUMNS if c.name == name)
+    return _selected(column.name, column.expression or column.name)
+
+
+def findings_merge_statement(
+    findings: str, detections: str, new_events: str, suppressions: str
+) -> str:
     """Persists `detections` (the union of the detections over `new_events`, FINDING_KEYS) in
-    `findings`."""
+    `findings`, each marked with what `suppressions` and the dedup of its detection decide."""
     return load_sql("findings_merge.sql").format(
         findings=findings,
         detections=detections,
         new_events=new_events,
-        detected=_listed((f"f.{name}" for name in FINDING_KEYS), 8),
-        event_fields=_listed((f"'{c.name}', e.{c.name}" for c in FINDING_EVENT_COLUMNS), 12),
+        suppressions=suppressions,
+        found=_listed((f"n.{c.name}" for c in FINDING_COLUMNS if c.name != "duplicate_of"), 8),
+        detected=_listed((f"f.{name}" for name in FINDING_KEYS), 12),
+        event_fields=_listed((f"'{c.name}', e.{c.name}" for c in FINDING_EVENT_COLUMNS), 16),
+        suppressed="\n            ".join(
+            f"AND (sup.{condition} IS NULL OR f.{column} LIKE sup.{condition})"
+            for condition, column in SUPPRESSION_CONDITIONS.items()
+        ),
         columns=_listed((c.name for c in FINDING_COLUMNS), 4),
         values=_listed((f"s.{c.name}" for c in FINDING_COLUMNS), 4),
     )
@@ -126,4 +141,10 @@ def findings_summary_statement(findings: str) -> str:
 
 def create_table(name: str, columns: tuple[Column, ...]) -> str:
     """DDL for the embedded engine; the stack declares the same columns as Table resources."""
-    return f"CREATE TABLE {name} ({', '.join(f'{c.identifier} {c.type}' for c in columns)})"
+    return f"CREATE TABLE {name} ({', '.join(_declared(c) for c in columns)})"
+
+
+def _declared(column: Column) -> str:
+    not_null = "" if column.nullable else " NOT NULL"
+    default = "" if column.default is None else f" DEFAULT {column.default}"
+    return f"{column.identifier} {column.type}{not_null}{default}"

@@ -9,6 +9,8 @@
 -- run looks back one interval instead of reporting every finding ever made.
 -- Both ends lag by 5 minutes: the findings task stamps FIRST_SEEN_AT with its statement's start
 -- time but commits later, so a row could otherwise commit inside a window already examined.
+-- Only the findings that raise an alert are counted: not those a suppression matched, nor the
+-- duplicates of a finding already alerted on (findings_merge.sql decides both as it makes them).
 SELECT
     detection,
     severity,
@@ -22,4 +24,6 @@ WHERE
         )
     )
     AND first_seen_at <= DATEADD('minute', -5, SNOWFLAKE.ALERT.SCHEDULED_TIME())
+    AND suppressed_by IS NULL
+    AND duplicate_of IS NULL
 GROUP BY detection, severity

@@ -85,10 +85,10 @@ UNREALISTIC = [
         ({"id": "cis_root_use"}, r"id: 'cis_root_use' must be the file's name, 'cis_root_usage'"),
         ({"pack": "threat"}, r"id: 'cis_root_usage' must start with its pack, threat_"),
         ({"pack": "aws"}, r"pack: 'aws' is not one of \['cis', 'threat'\]"),
-        ({"tests": POSITIVES}, r"tests: needs at least 2 test events with match: false"),
+        ({"tests": POSITIVES}, r"tests: needs at least 2 test cases with match: false"),
         (
             {"tests": [*POSITIVES[:1], *NEGATIVES]},
-            r"tests: needs at least 2 test events with match: true",
+            r"tests: needs at least 2 test cases with match: true",
         ),
         ({"tests": UNREALISTIC}, r"tests\[0\]\.event: 'eventVersion' is a required property"),
     ],

@@ -13,12 +13,17 @@ import pytest
 from support import log_file
 
 from detect.engine import EVENTS, NEW_EVENTS, VIEW, Engine, Finding
+from lib import detections as pack
 from lib.detections import DETECTIONS_DIR, Detection, catalogue, load_pack
 
 PACK = load_pack()
 DETECTIONS = PACK.active
 # Deprecated detections are not deployed, but their test events still run.
 TESTED = PACK.active + PACK.deprecated
+# Detections of one event at a time: all their test events run together. A threshold detection
+# counts events, so each of its cases runs alone (below).
+SINGLE = [d for d in TESTED if d.threshold is None]
+CASES = [(d, case) for d in TESTED if d.threshold is not None for case in d.tests]
 
 
 def by_id(detection: Detection) -> str:
@@ -27,13 +32,15 @@ def by_id(detection: Detection) -> str:
 
 @pytest.fixture(scope="module")
 def findings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Finding]]:
-    """All test events of all detections, one log file per detection, run once, through the
-    view exactly as fakesnow translates it (the runner's faster plan is compared with it below)."""
+    """All test events of the detections of one event, one log file per detection, run once,
+    through the views exactly as fakesnow translates them (the runner's faster plan is compared
+    with it below)."""
     folder = tmp_path_factory.mktemp("logs")
-    files = [log_file(folder / f"{d.id}.json.gz", [case.event for case in d.tests]) for d in TESTED]
+    files = [log_file(folder / f"{d.id}.json.gz", [case.event for case in d.tests]) for d in SINGLE]
     engine = Engine(TESTED, accelerate=False)
     assert engine.load(files) == []
-    yield engine.findings()
+    engine.land()
+    yield engine.detected()
 
 
 # --- Conventions ------------------------------------------------------------------------------
@@ -55,21 +62,21 @@ def test_no_value_can_fail_a_detection(detection: Detection) -> None:
     """The findings task runs every detection in one MERGE: one failed conversion would fail it
     on every run until Snowflake suspends the task. Casting to string never fails."""
     # Read without its string literals: an ARN's `::aws:` is no cast.
-    statement = re.sub(r"'(?:[^']|'')*'", "''", detection.render(VIEW))
+    statement = re.sub(r"'(?:[^']|'')*'", "''", detection.select(VIEW, EVENTS))
     assert set(re.findall(r"::(\w+)", statement)) <= {"string", "variant"}
     assert not re.search(r"\b(TO_\w+|CAST)\s*\(", statement, re.IGNORECASE)
 
 
 def test_event_ids_are_unique_across_the_pack() -> None:
     """The behaviour tests below tell the findings of one detection's test events apart by it."""
-    ids = [case.event["eventID"] for d in TESTED for case in d.tests]
+    ids = [event["eventID"] for d in TESTED for case in d.tests for event in case.events]
     assert len(ids) == len(set(ids))
 
 
 # --- Behaviour on the embedded engine -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("detection", TESTED, ids=by_id)
+@pytest.mark.parametrize("detection", SINGLE, ids=by_id)
 def test_detection_returns_exactly_its_positive_events(
     detection: Detection, findings: list[Finding]
 ) -> None:
@@ -85,7 +92,7 @@ def test_detection_returns_exactly_its_positive_events(
     assert sorted(names[i] for i in expected - returned) == [], "missed"
 
 
-@pytest.mark.parametrize("detection", TESTED, ids=by_id)
+@pytest.mark.parametrize("detection", SINGLE, ids=by_id)
 def test_findings_carry_the_event_and_the_actor(
     detection: Detection, findings: list[Finding]
 ) -> None:
@@ -106,6 +113,27 @@ def test_findings_carry_the_event_and_the_actor(
         assert finding["eventTime"].isoformat().replace("+00:00", "Z") == event["eventTime"]
 
 
+@pytest.mark.parametrize(
+    ("detection", "case"),
+    CASES,
+    ids=[f"{d.id}-{i}" for d in TESTED if d.threshold for i, _ in enumerate(d.tests)],
+)
+def test_threshold_case_finds_what_it_says(
+    detection: Detection, case: pack.TestCase, tmp_path: Path
+) -> None:
+    """A threshold detection's case, alone: through its view as fakesnow translates it, and
+    through the findings MERGE (the task's path, reading history from the events table), each
+    finds at least one of the events exactly when the case says so, and the same ones."""
+    engine = Engine([detection], accelerate=False)
+    assert engine.load([log_file(tmp_path / "case.json.gz", case.events)]) == []
+    persisted = engine.findings()
+    detected = engine.detected()
+    assert bool(detected) == case.match, case.name
+    assert [f["eventID"] for f in persisted] == [f["eventID"] for f in detected]
+    own = {event["eventID"] for event in case.events}
+    assert {f["eventID"] for f in detected} <= own
+
+
 def test_an_event_delivered_twice_is_reported_once(tmp_path: Path) -> None:
     detection = next(d for d in DETECTIONS if d.id == "cis_unauthorized_api_calls")
     event = next(case.event for case in detection.tests if case.match)
@@ -121,7 +149,8 @@ def test_the_accelerated_plan_returns_exactly_what_fakesnow_returns(tmp_path: Pa
     """The runner compiles the view to a one-parse DuckDB plan; fakesnow's translation of the
     same SQL is the reference. Every column of every test event, and every finding, must agree."""
     files = [
-        log_file(tmp_path / f"{d.id}.json.gz", [case.event for case in d.tests]) for d in DETECTIONS
+        log_file(tmp_path / f"{d.id}.json.gz", [e for case in d.tests for e in case.events])
+        for d in DETECTIONS
     ]
     reference, accelerated = Engine(DETECTIONS, accelerate=False), Engine(DETECTIONS)
     assert accelerated.accelerated and not reference.accelerated
@@ -134,7 +163,9 @@ def test_the_accelerated_plan_returns_exactly_what_fakesnow_returns(tmp_path: Pa
         keep = [i for i, name in enumerate(columns) if name != "LOADEDAT"]
         return [columns[i] for i in keep], [tuple(row[i] for i in keep) for row in found]
 
-    assert len(rows(accelerated, NEW_EVENTS)[1]) == sum(len(d.tests) for d in DETECTIONS)
+    assert len(rows(accelerated, NEW_EVENTS)[1]) == sum(
+        len(case.events) for d in DETECTIONS for case in d.tests
+    )
     assert rows(accelerated, NEW_EVENTS) == rows(reference, NEW_EVENTS)
     assert accelerated.findings() == reference.findings()
     assert rows(accelerated, EVENTS) == rows(reference, EVENTS)

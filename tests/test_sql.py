@@ -173,6 +173,10 @@ DEPLOYED = {
         ("FIRST_SEEN_AT", "TIMESTAMP_LTZ"),
         ("EVENT", "VARIANT"),
         ("EVENTHASH", "VARCHAR"),
+        # Added with thresholds, dedup and suppressions: at the end, in place.
+        ("DEDUP_KEY", "VARCHAR"),
+        ("DUPLICATE_OF", "VARCHAR"),
+        ("SUPPRESSED_BY", "VARCHAR"),
     ),
 }
 

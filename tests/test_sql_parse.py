@@ -25,6 +25,8 @@ PLACEHOLDERS = Placeholders(
     # The alert action's notification calls, filled in one by one from their own files.
     notifications="",
     detections="SELECT 'cis_root_usage' AS detection, 'high' AS severity, eventID FROM S.T",
+    # A suppression's conditions on a finding, each `AND (...)`.
+    suppressed="",
 )
 # The statements; sql/detections/ holds conditions, which the framework renders (below).
 SQL_FILES = sorted(sql.SQL_DIR.glob("*.sql"))
@@ -44,7 +46,10 @@ def test_sql_file_parses(path: Path) -> None:
         sql.events_merge_statement("CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_EVENTS", "DB.S.NEW"),
         sql.cloudtrail_view_statement("CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_EVENTS"),
         sql.findings_merge_statement(
-            "CLOUDTRAIL_DEV.AUDIT.FINDINGS", PLACEHOLDERS["detections"], "DB.S.STREAM"
+            "CLOUDTRAIL_DEV.AUDIT.FINDINGS",
+            PLACEHOLDERS["detections"],
+            "DB.S.STREAM",
+            "CLOUDTRAIL_DEV.AUDIT.SUPPRESSIONS",
         ),
     ],
     ids=["flatten", "events-merge", "view", "findings-merge"],
@@ -56,7 +61,16 @@ def test_rendered_statement_parses(statement: str) -> None:
 
 @pytest.mark.parametrize("detection", DETECTIONS, ids=lambda d: d.id)
 def test_rendered_detection_parses(detection: Detection) -> None:
-    assert parses(detection.render("CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL"))
+    """As a view over `cloudtrail`, and as the findings task runs it over the stream."""
+    assert parses(
+        detection.select("CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL", "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL")
+    )
+    assert parses(
+        detection.select(
+            "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_EVENTS_STREAM",
+            "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_EVENTS",
+        )
+    )
 
 
 def test_generated_findings_view_parses() -> None:

@@ -360,6 +360,7 @@ def test_audit_logs_and_loaded_data_survive_destroy(dev: Deployment) -> None:
         "ingest-raw",
         "events-events",
         "findings-table",
+        "suppressions-table",
     }
 
 
@@ -405,6 +406,7 @@ def test_stack_outputs(dev: Deployment) -> None:
         "detectAllView": "CLOUDTRAIL_DEV.AUDIT.DETECT_ALL",
         "findingsTable": "CLOUDTRAIL_DEV.AUDIT.FINDINGS",
         "findingsSummaryView": "CLOUDTRAIL_DEV.AUDIT.FINDINGS_SUMMARY",
+        "suppressionsTable": "CLOUDTRAIL_DEV.AUDIT.SUPPRESSIONS",
     }
     assert [name for name, (_, secret) in dev.outputs.items() if secret] == ["externalId"]
 
@@ -550,14 +552,18 @@ def test_findings_task_runs_every_detection_over_new_events(dev: Deployment) -> 
     assert (stream.inputs["appendOnly"], stream.inputs["showInitialRows"]) == ("true", "true")
     stream_name = "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_EVENTS_STREAM"
     detections = load_detections()
-    union = findings_statement(detections, {d.id: f"({d.render(stream_name)})" for d in detections})
+    events = "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_EVENTS"
+    union = findings_statement(
+        detections, {d.id: f"({d.select(stream_name, events)})" for d in detections}
+    )
     assert task.inputs["sqlStatement"] == sql.findings_merge_statement(
-        "CLOUDTRAIL_DEV.AUDIT.FINDINGS", union, stream_name
+        "CLOUDTRAIL_DEV.AUDIT.FINDINGS", union, stream_name, "CLOUDTRAIL_DEV.AUDIT.SUPPRESSIONS"
     )
     assert task.inputs["started"] is True
     assert task.inputs["schedule"] == {"minutes": 10}
     assert task.inputs["when"] == f"SYSTEM$STREAM_HAS_DATA('{stream_name}')"
     assert dev.depends_on(task, stream) and dev.depends_on(task, dev.named("findings-table"))
+    assert dev.depends_on(task, dev.named("suppressions-table"))
     assert dev.depends_on(stream, dev.named("events-events"))
     summary = views(dev)["FINDINGS_SUMMARY"]
     assert summary.inputs["statement"] == sql.findings_summary_statement(

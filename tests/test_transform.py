@@ -84,11 +84,12 @@ def test_findings_persist_what_the_detections_find(
     files, summary = generated
     engine = Engine(DETECTIONS)
     engine.load(files)
-    live = engine.findings()
-    engine.persist_findings()
-    assert engine.persisted_findings() == live
-    scenario_ids = set().union(*summary.scenario_events.values())
-    assert {f["eventID"] for f in live} == scenario_ids
+    engine.land()
+    live = engine.detected()
+    persisted = engine.findings()
+    assert [{k: f[k] for k in live[0]} for f in persisted] == live
+    assert summary.missed({(f["detection"], f["eventID"]) for f in live}) == []
+    assert {f["eventID"] for f in live} <= summary.scenario_events
     columns, rows = engine.query(f"SELECT * FROM {FINDINGS}")
     for row in rows:
         stored = dict(zip(columns, row, strict=True))
