@@ -235,12 +235,12 @@ def write(
         streams[(account, region)].append(_background_event(rng, account, region, when))
     duplicate: dict[str, Any] | None = None
     if with_scenarios:
-        for detection_id, events in _scenario_cases(rng, load_detections()):
-            for event in events:
+        for detection_id, case in _scenario_cases(rng, load_detections()):
+            for event in case:
                 account = event.get("recipientAccountId") or ACCOUNTS[0]
                 streams[(account, event["awsRegion"])].append(event)
                 duplicate = duplicate or event
-            summary.scenario_cases[detection_id].append({event["eventID"] for event in events})
+            summary.scenario_cases[detection_id].append({event["eventID"] for event in case})
 
     for (account, region), stream in sorted(streams.items()):
         stream.sort(key=lambda e: e["eventTime"])
