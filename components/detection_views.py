@@ -56,7 +56,8 @@ class DetectionViews(pulumi.ComponentResource):
                     database=location.database,
                     schema=location.schema,
                     name=detection.view_name,
-                    statement=detection.render(args.cloudtrail_view),
+                    # A threshold detection counts over the whole view.
+                    statement=detection.select(args.cloudtrail_view, args.cloudtrail_view),
                     comment=detection.summary,
                     # A changed statement recreates the view; keep the grants analysts were given.
                     copy_grants=True,

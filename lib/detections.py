@@ -110,6 +110,20 @@ class Detection:
         return None if self.cis is None else self.cis["v1.4-v5.0"]
 
     @property
+    def tuning(self) -> str:
+        """Its threshold and dedup in a few words, e.g. `>= 10 distinct in 10 min by
+        userIdentityArn; 1 alert per 60 min by userIdentityArn`; "" for neither."""
+        parts = []
+        if self.threshold is not None:
+            t = self.threshold
+            what = " distinct" if t.distinct else ""
+            parts.append(f">= {t.count}{what} in {t.window_minutes} min by {', '.join(t.group_by)}")
+        if self.dedup is not None:
+            by = f" by {', '.join(self.dedup.group_by)}" if self.dedup.group_by else ""
+            parts.append(f"1 alert per {self.dedup.window_minutes} min{by}")
+        return "; ".join(parts)
+
+    @property
     def summary(self) -> str:
         """One line about it, e.g. for the comment of its view."""
         cis = f"CIS {self.cis_control}: " if self.cis_control else ""
@@ -424,6 +438,7 @@ _CATALOGUE_COLUMNS = (
     "status",
     "CIS v1.4-v5.0 (v6.0+)",
     "ATT&CK",
+    "threshold; dedup",
     "version",
     "updated",
 )
@@ -453,7 +468,7 @@ def catalogue(pack: Pack) -> str:
             attack = ", ".join(sorted({t["technique"] for t in d.mitre_attack}))
             lines.append(
                 f"| `{d.id}` | {d.pack} | {_cell(d.title)} | {d.severity} | {d.status} | {cis} "
-                f"| {attack} | {d.version} | {d.updated} |"
+                f"| {attack} | {_cell(d.tuning)} | {d.version} | {d.updated} |"
             )
     return "\n".join(lines) + "\n"
 

@@ -326,15 +326,27 @@ class Account:
     ) -> list[tuple[Any, ...]]:
         """The alert's condition, run as of `scheduled` after a successful run at
         `last_successful` (None: there was none)."""
-        times = {"LAST_SUCCESSFUL_SCHEDULED_TIME": last_successful, "SCHEDULED_TIME": scheduled}
+        return self.execute(
+            condition_as_of(
+                alert.inputs["condition"], last_successful=last_successful, scheduled=scheduled
+            )
+        )
 
-        def literal(call: re.Match[str]) -> str:
-            if call.group(1).upper() not in times:
-                raise NotImplementedError(f"no stand-in value for {call.group(0)}")
-            value = times[call.group(1).upper()]
-            return f"'{value.isoformat()}'::TIMESTAMP_LTZ" if value else "NULL::TIMESTAMP_LTZ"
 
-        return self.execute(_ALERT_FUNCTION.sub(literal, alert.inputs["condition"]))
+def condition_as_of(
+    condition: str, *, last_successful: datetime | None, scheduled: datetime
+) -> str:
+    """An alert's condition with its schedule functions replaced by the times of one run: as of
+    `scheduled`, after a successful run at `last_successful` (None: there was none)."""
+    times = {"LAST_SUCCESSFUL_SCHEDULED_TIME": last_successful, "SCHEDULED_TIME": scheduled}
+
+    def literal(call: re.Match[str]) -> str:
+        if call.group(1).upper() not in times:
+            raise NotImplementedError(f"no stand-in value for {call.group(0)}")
+        value = times[call.group(1).upper()]
+        return f"'{value.isoformat()}'::TIMESTAMP_LTZ" if value else "NULL::TIMESTAMP_LTZ"
+
+    return _ALERT_FUNCTION.sub(literal, condition)
 
 
 def target_table(statement: str) -> str:

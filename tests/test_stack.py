@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +29,7 @@ from support import (
     DATABASE_ROLE_GRANT,
     EMAIL_INTEGRATION,
     ENCRYPTION,
+    EXECUTE,
     FILE_FORMAT,
     GRANT,
     LIFECYCLE,
@@ -53,6 +55,7 @@ from support import (
 from lib import schema, sql
 from lib.config import ConfigError
 from lib.detections import findings_statement, load_detections
+from lib.suppressions import load_suppressions, seed_statement
 
 Deploy = Callable[..., Deployment]
 
@@ -269,7 +272,8 @@ def test_every_detection_is_a_view_over_the_cloudtrail_view(dev: Deployment) -> 
     }
     for detection in detections:
         view = deployed[detection.view_name]
-        assert view.inputs["statement"] == detection.render("CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL")
+        view_of = "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL"
+        assert view.inputs["statement"] == detection.select(view_of, view_of)
         assert view.inputs["comment"] == detection.summary
         assert dev.depends_on(view, deployed["CLOUDTRAIL"])
         assert dev.depends_on(deployed["DETECT_ALL"], view)
@@ -638,3 +642,64 @@ def test_one_role_alert_still_gets_the_alert_viewer_role(deploy: Deploy) -> None
     viewer = deployment.one(DATABASE_ROLE_GRANT)
     assert viewer.inputs["parentRoleName"] == "ACCOUNTADMIN"
     assert deployment.depends_on(deployment.one(ALERT), viewer)
+
+
+# --- Suppressions: the table, and its seed from the stack's file -------------------------------
+
+SUPPRESSIONS_FILE = """\
+suppressions:
+  - id: ci-deploys-iam
+    detection: cis_iam_policy_changes
+    actor_arn: arn:aws:sts::111122223333:assumed-role/ci-deploy/%
+    reason: The deploy pipeline manages IAM policies
+    owner: platform@example.com
+    expires_at: 2027-06-30T00:00:00Z
+"""
+
+
+def test_suppressions_table_without_a_file_has_no_seed(dev: Deployment) -> None:
+    table = dev.named("suppressions-table")
+    assert table.inputs["name"] == "SUPPRESSIONS"
+    declared = [(c["name"], c["type"], c["nullable"]) for c in table.inputs["columns"]]
+    assert declared == [(c.identifier, c.type, c.nullable) for c in schema.SUPPRESSION_COLUMNS]
+    # An INSERT that leaves created_at out records when the row was added.
+    (created,) = (c for c in table.inputs["columns"] if c["name"] == "CREATED_AT")
+    assert created["default"] == {"expression": "CURRENT_TIMESTAMP()"}
+    assert dev.all(EXECUTE) == []
+
+
+def test_the_file_seeds_the_table_after_it_exists(deploy: Deploy, tmp_path: Path) -> None:
+    path = tmp_path / "suppressions.yml"
+    path.write_text(SUPPRESSIONS_FILE)
+    deployment = deploy({"suppressionsFile": str(path)})
+    (seed,) = deployment.all(EXECUTE)
+    expected = load_suppressions(path, {d.id for d in load_detections()})
+    assert seed.inputs["execute"] == seed_statement("CLOUDTRAIL_DEV.AUDIT.SUPPRESSIONS", expected)
+    # Destroying the stack keeps the rows, like the table.
+    assert seed.inputs["revert"] == "SELECT 1"
+    assert deployment.depends_on(seed, deployment.named("suppressions-table"))
+    assert seed.provider.startswith(
+        next(p.urn for p in deployment.all(SNOWFLAKE_PROVIDER) if p.name == "snowflake-owner")
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, r"suppressions\.yml: cannot be read"),
+        (
+            SUPPRESSIONS_FILE.replace("cis_iam_policy_changes", "cis_iam_policy_change"),
+            r"suppressions\[0\]\.detection: no detection is called 'cis_iam_policy_change'",
+        ),
+    ],
+    ids=["missing", "unknown-detection"],
+)
+def test_a_bad_suppressions_file_fails_before_any_resource(
+    deploy: Deploy, tmp_path: Path, content: str | None, message: str
+) -> None:
+    path = tmp_path / "suppressions.yml"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(ConfigError, match=rf"^cloudtrail-snowflake:suppressionsFile: .*{message}"):
+        deploy({"suppressionsFile": str(path)})
+    assert declared_resources() == []

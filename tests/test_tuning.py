@@ -1,0 +1,500 @@
+"""Thresholds, dedup windows and suppressions, through the SQL the stack deploys: the findings
+MERGE (sql/findings_merge.sql) over a stand-in for the stream (only the events of one run are
+new; history is the events table), the SUPPRESSIONS seed (lib/suppressions.py) and the alert's
+condition, on the embedded engine. Each window is checked at its boundaries."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import itertools
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rehearsal import condition_as_of
+from support import log_file
+
+from detect.engine import EVENTS, FINDINGS, RAW_TABLE, REPORTED_KEYS, SUPPRESSIONS, Engine
+from lib import alerts, schema, sql
+from lib.detections import (
+    DETECTIONS_DIR,
+    Dedup,
+    Detection,
+    Threshold,
+    findings_statement,
+    load_detection,
+    load_detections,
+)
+from lib.suppressions import Suppression, SuppressionError, load_suppressions, seed_statement
+
+PACK = {d.id: d for d in load_detections()}
+T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+NEW = EVENTS.replace(schema.EVENTS_TABLE, "NEW_EVENTS_OF_THE_RUN")
+_ids = itertools.count(1)
+
+
+def event(
+    minutes: float,
+    *,
+    actor: str = "arn:aws:iam::111122223333:user/mallory",
+    name: str = "GetSecretValue",
+    secret: str | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """A successful GetSecretValue (or `name`) by `actor`, `minutes` after T0."""
+    number = next(_ids)
+    return {
+        "eventVersion": "1.09",
+        "userIdentity": {"type": "IAMUser", "arn": actor, "accountId": "111122223333"},
+        "eventTime": (T0 + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventSource": "secretsmanager.amazonaws.com",
+        "eventName": name,
+        "awsRegion": "eu-west-1",
+        "sourceIPAddress": "203.0.113.7",
+        "requestParameters": {"secretId": secret or f"prod/secret-{number}"},
+        "eventID": f"00000000-0000-4000-8000-{number:012d}",
+        "eventType": "AwsApiCall",
+        "recipientAccountId": "111122223333",
+        **fields,
+    }
+
+
+def secrets_read(count: int, distinct: bool = True) -> Detection:
+    """The pack's bulk-retrieval detection with a small threshold: `count` in 10 minutes."""
+    return dataclasses.replace(
+        PACK["threat_secretsmanager_bulk_retrieval"],
+        threshold=Threshold(
+            count=count,
+            window_minutes=10,
+            group_by=["userIdentityArn"],
+            distinct="requestParameters:secretId::string" if distinct else None,
+        ),
+        dedup=None,
+    )
+
+
+def every_read(dedup: Dedup | None) -> Detection:
+    """One finding per GetSecretValue (no threshold), with `dedup`."""
+    return dataclasses.replace(
+        PACK["threat_secretsmanager_bulk_retrieval"],
+        id="threat_every_read",
+        threshold=None,
+        dedup=dedup,
+    )
+
+
+class Stack:
+    """The findings task as the stack runs it: each `run` lands its events, then the MERGE
+    reads only those as new (the stream) and counts history in the events table."""
+
+    def __init__(self, detections: list[Detection], folder: Path) -> None:
+        self.engine = Engine(detections)
+        self.folder = folder
+        self.engine.query(f"CREATE TABLE {NEW} AS SELECT * FROM {EVENTS} WHERE FALSE")
+        self.merge = sql.findings_merge_statement(
+            FINDINGS,
+            findings_statement(
+                detections, {d.id: f"({d.select(NEW, EVENTS)})" for d in detections}
+            ),
+            NEW,
+            SUPPRESSIONS,
+        )
+
+    def suppress(self, *suppressions: Suppression) -> None:
+        self.engine.suppress(suppressions)
+
+    def run(self, *events: dict[str, Any]) -> list[dict[str, Any]]:
+        """Lands `events`, runs the findings MERGE over them; the findings this run added."""
+        before = {(f["detection"], f["eventHash"]) for f in self.engine.persisted_findings()}
+        path = log_file(self.folder / f"run-{next(_ids)}.json.gz", list(events))
+        # What Snowpipe loaded earlier has been landed already.
+        self.engine.query(f"DELETE FROM {RAW_TABLE}")
+        assert self.engine.load([path]) == []
+        self.engine.query(f"DELETE FROM {NEW}")
+        landed = {row[0] for row in self.engine.query(f"SELECT eventHash FROM {EVENTS}")[1]}
+        self.engine.land()
+        known = ", ".join(f"'{h}'" for h in landed) or "''"
+        self.engine.query(
+            f"INSERT INTO {NEW} SELECT * FROM {EVENTS} WHERE eventHash NOT IN ({known})"
+        )
+        self.engine.query(self.merge)
+        return [
+            f
+            for f in self.engine.persisted_findings()
+            if (f["detection"], f["eventHash"]) not in before
+        ]
+
+    def alerted(self) -> list[tuple[str, str, int]]:
+        """What the alert's condition reports for a window that covers every run."""
+        condition = alerts.alert_condition(FINDINGS, 10)
+        now = datetime.now(UTC)
+        _, rows = self.engine.query(
+            condition_as_of(
+                condition,
+                last_successful=now - timedelta(hours=1),
+                scheduled=now + timedelta(hours=1),
+            )
+        )
+        return sorted((d, s, int(n)) for d, s, n in rows)
+
+
+@pytest.fixture
+def stack_of(tmp_path: Path) -> Any:
+    return lambda *detections: Stack(list(detections), tmp_path)
+
+
+def ids(findings: list[dict[str, Any]]) -> list[str]:
+    return sorted(f["eventID"] for f in findings)
+
+
+# --- Thresholds ---------------------------------------------------------------------------------
+
+
+def test_the_window_includes_both_ends(stack_of: Any) -> None:
+    """count 3 in 10 minutes: the third read, exactly 10 minutes after the first, completes it;
+    the first two, whose windows hold fewer, are not findings."""
+    reads = [event(0), event(5), event(10)]
+    assert ids(stack_of(secrets_read(3)).run(*reads)) == [reads[2]["eventID"]]
+
+
+def test_a_second_past_the_window_is_outside_it(stack_of: Any) -> None:
+    reads = [event(0), event(5), event(10 + 1 / 60)]
+    assert stack_of(secrets_read(3)).run(*reads) == []
+
+
+def test_one_fewer_than_the_count_is_no_finding(stack_of: Any) -> None:
+    stack = stack_of(secrets_read(3))
+    assert stack.run(event(0), event(1)) == []
+    # Every read past the count is a finding (each window that ends at it holds 3 or more).
+    more = [event(2), event(3)]
+    assert ids(stack.run(*more)) == ids(more)
+
+
+def test_distinct_counts_values_not_events(stack_of: Any) -> None:
+    same = [event(m, secret="prod/db") for m in (0, 1, 2, 3)]
+    assert stack_of(secrets_read(3)).run(*same) == []
+    # Without `distinct`, the same four reads are four events.
+    counted = stack_of(secrets_read(3, distinct=False)).run(*copy.deepcopy(same))
+    assert ids(counted) == ids(same[2:])
+
+
+def test_each_group_is_counted_alone(stack_of: Any) -> None:
+    other = "arn:aws:iam::111122223333:user/trent"
+    reads = [event(0), event(1), event(2, actor=other), event(3, actor=other)]
+    assert stack_of(secrets_read(3)).run(*reads) == []
+
+
+def test_events_that_do_not_meet_the_condition_do_not_count(stack_of: Any) -> None:
+    reads = [event(0), event(1), event(2, errorCode="ResourceNotFoundException")]
+    assert stack_of(secrets_read(3)).run(*reads) == []
+
+
+def test_history_from_earlier_runs_counts(stack_of: Any) -> None:
+    """The stream holds only the new events; the count reaches into the events table."""
+    stack = stack_of(secrets_read(3))
+    assert stack.run(event(0), event(4)) == []
+    third = event(8)
+    assert ids(stack.run(third)) == [third["eventID"]]
+    assert stack.run() == []
+
+
+def test_a_late_event_counts_the_history_before_it(stack_of: Any) -> None:
+    """An event that arrives after later ones is counted against the events before it."""
+    stack = stack_of(secrets_read(3))
+    assert stack.run(event(0), event(1), event(30)) == []
+    late = event(2)
+    assert ids(stack.run(late)) == [late["eventID"]]
+
+
+def test_an_event_without_a_time_is_in_no_window(stack_of: Any) -> None:
+    timeless = event(2)
+    timeless["eventTime"] = "yesterday"
+    assert stack_of(secrets_read(3)).run(event(0), event(1), timeless) == []
+
+
+def test_the_view_applies_the_threshold_to_every_event(tmp_path: Path) -> None:
+    """DETECT_<ID> and DETECT_ALL: the events that complete a window, over the whole view."""
+    reads = [event(0), event(5), event(10), event(30)]
+    engine = Engine([secrets_read(3)])
+    assert engine.load([log_file(tmp_path / "a.json.gz", reads)]) == []
+    engine.land()
+    assert ids(engine.detected()) == [reads[2]["eventID"]]
+
+
+# --- Dedup --------------------------------------------------------------------------------------
+
+HOURLY = Dedup(group_by=["userIdentityArn"], window_minutes=60)
+
+
+def test_one_alert_per_group_and_window(stack_of: Any) -> None:
+    """Windows are aligned to the epoch: 10:00:00 and 10:59:59 share one, 11:00:00 starts the
+    next. The first finding of a window raises the alert; the others name it."""
+    first, same_hour, next_hour = event(0), event(59 + 59 / 60), event(60)
+    other_actor = event(30, actor="arn:aws:iam::111122223333:user/trent")
+    stack = stack_of(every_read(HOURLY))
+    found = {f["eventID"]: f for f in stack.run(first, same_hour, next_hour, other_actor)}
+    assert found[same_hour["eventID"]]["duplicate_of"] == first["eventID"]
+    for alerted in (first, next_hour, other_actor):
+        assert found[alerted["eventID"]]["duplicate_of"] is None
+    hour = int(T0.timestamp())
+    assert found[first["eventID"]]["dedup_key"] == f"{hour}|{first['userIdentity']['arn']}"
+    assert found[next_hour["eventID"]]["dedup_key"].startswith(f"{hour + 3600}|")
+    assert stack.alerted() == [("threat_every_read", "medium", 3)]
+
+
+def test_the_finding_already_alerted_stays_the_one(stack_of: Any) -> None:
+    """A later run's finding in the same window, even one with an earlier eventTime, is a
+    duplicate of the finding the alert already reported."""
+    stack = stack_of(every_read(HOURLY))
+    first = event(30)
+    assert [f["duplicate_of"] for f in stack.run(first)] == [None]
+    earlier = event(10)
+    assert [f["duplicate_of"] for f in stack.run(earlier)] == [first["eventID"]]
+    assert stack.alerted() == [("threat_every_read", "medium", 1)]
+
+
+def test_within_a_run_the_earliest_raises_the_alert(stack_of: Any) -> None:
+    later, earliest = event(20), event(5)
+    found = {
+        f["eventID"]: f["duplicate_of"] for f in stack_of(every_read(HOURLY)).run(later, earliest)
+    }
+    assert found == {earliest["eventID"]: None, later["eventID"]: earliest["eventID"]}
+
+
+def test_an_empty_group_dedups_the_whole_detection(stack_of: Any) -> None:
+    a, b = event(1), event(2, actor="arn:aws:iam::111122223333:user/trent")
+    found = stack_of(every_read(Dedup(group_by=[], window_minutes=60))).run(a, b)
+    assert sorted((f["eventID"], f["duplicate_of"]) for f in found) == [
+        (a["eventID"], None),
+        (b["eventID"], a["eventID"]),
+    ]
+
+
+def test_without_dedup_or_a_time_every_finding_is_alerted(stack_of: Any) -> None:
+    timeless = event(1)
+    timeless["eventTime"] = "soon"
+    found = stack_of(every_read(HOURLY)).run(timeless, copy.deepcopy(timeless) | {"eventID": "x"})
+    assert [(f["dedup_key"], f["duplicate_of"]) for f in found] == [(None, None), (None, None)]
+    plain = stack_of(every_read(None)).run(event(1), event(2))
+    assert [(f["dedup_key"], f["duplicate_of"]) for f in plain] == [(None, None), (None, None)]
+
+
+def test_a_threshold_detection_dedups_by_its_threshold_by_default(tmp_path: Path) -> None:
+    name = "threat_secretsmanager_bulk_retrieval"
+    meta = (DETECTIONS_DIR / f"{name}.yml").read_text()
+    start = meta.index("\ndedup:")
+    end = meta.index("\n", meta.index("window_minutes", start))
+    (tmp_path / f"{name}.yml").write_text(meta[:start] + meta[end:])
+    (tmp_path / f"{name}.sql").write_text((DETECTIONS_DIR / f"{name}.sql").read_text())
+    detection = load_detection(tmp_path / f"{name}.yml")
+    assert detection.threshold is not None
+    assert detection.dedup == Dedup(
+        detection.threshold.group_by, detection.threshold.window_minutes
+    )
+
+
+# --- Suppressions -------------------------------------------------------------------------------
+
+LATER = datetime(2099, 1, 1, tzinfo=UTC)
+
+
+def suppression(**fields: Any) -> Suppression:
+    conditions = {k: fields.pop(k) for k in list(fields) if k in schema.SUPPRESSION_CONDITIONS}
+    return Suppression(
+        id=fields.pop("id", "s1"),
+        detection=fields.pop("detection", None),
+        conditions=conditions,
+        reason="expected",
+        owner="secops",
+        expires_at=fields.pop("expires_at", LATER),
+    )
+
+
+# Each condition, a value of the test event that it matches, and one that it does not.
+CONDITIONS = {
+    "actor_arn": ("arn:aws:iam::111122223333:user/%", "arn:aws:iam::444455556666:user/%"),
+    "account_id": ("111122223333", "444455556666"),
+    "source_ip": ("203.0.113.%", "198.51.100.%"),
+    "region": ("eu-west-1", "us-east-1"),
+    "event_name": ("GetSecretValue", "GetSecret%Values"),
+}
+
+
+def test_every_condition_is_covered() -> None:
+    assert set(CONDITIONS) == set(schema.SUPPRESSION_CONDITIONS)
+
+
+@pytest.mark.parametrize("condition", sorted(CONDITIONS))
+def test_a_condition_matches_its_field(condition: str, stack_of: Any) -> None:
+    matching, other = CONDITIONS[condition]
+    stack = stack_of(every_read(None))
+    stack.suppress(
+        suppression(id="a-match", **{condition: matching}),
+        suppression(id="b-other", **{condition: other}),
+    )
+    (found,) = stack.run(event(1))
+    assert found["suppressed_by"] == "a-match"
+    assert stack.alerted() == []
+
+
+def test_the_first_matching_suppression_by_id_is_recorded(stack_of: Any) -> None:
+    stack = stack_of(every_read(None))
+    stack.suppress(suppression(id="z", region="eu-%"), suppression(id="m", region="%"))
+    assert [f["suppressed_by"] for f in stack.run(event(1))] == ["m"]
+
+
+def test_a_suppression_applies_to_its_detection_only(stack_of: Any) -> None:
+    stack = stack_of(every_read(None), secrets_read(2))
+    stack.suppress(suppression(detection="threat_every_read"))
+    found = {(f["detection"], f["suppressed_by"]) for f in stack.run(event(1), event(2))}
+    assert found == {
+        ("threat_every_read", "s1"),
+        ("threat_secretsmanager_bulk_retrieval", None),
+    }
+
+
+def test_all_conditions_must_match(stack_of: Any) -> None:
+    stack = stack_of(every_read(None))
+    stack.suppress(suppression(region="eu-west-1", source_ip="198.51.100.%"))
+    assert [f["suppressed_by"] for f in stack.run(event(1))] == [None]
+
+
+def test_an_expired_suppression_no_longer_applies(stack_of: Any) -> None:
+    stack = stack_of(every_read(None))
+    stack.suppress(
+        suppression(id="expired", expires_at=datetime.now(UTC) - timedelta(minutes=1)),
+    )
+    assert [f["suppressed_by"] for f in stack.run(event(1))] == [None]
+    assert stack.alerted() == [("threat_every_read", "medium", 1)]
+
+
+def test_a_suppressed_finding_is_kept_and_never_hides_another(stack_of: Any) -> None:
+    """The suppressed finding stays in FINDINGS; it does not raise the alert for its window,
+    so the next finding of the window that is not suppressed does."""
+    stack = stack_of(every_read(Dedup(group_by=[], window_minutes=60)))
+    stack.suppress(suppression(actor_arn="%:user/mallory"))
+    suppressed, other = event(1), event(2, actor="arn:aws:iam::111122223333:user/trent")
+    found = {f["eventID"]: f for f in stack.run(suppressed, other)}
+    assert found[suppressed["eventID"]]["suppressed_by"] == "s1"
+    assert found[suppressed["eventID"]]["duplicate_of"] is None
+    assert (found[other["eventID"]]["suppressed_by"], found[other["eventID"]]["duplicate_of"]) == (
+        None,
+        None,
+    )
+    assert stack.alerted() == [("threat_every_read", "medium", 1)]
+    # In a later run, the window's alert is still the one that was not suppressed.
+    (later,) = stack.run(event(3, actor="arn:aws:iam::111122223333:user/victor"))
+    assert later["duplicate_of"] == other["eventID"]
+
+
+# --- The seed and the file ----------------------------------------------------------------------
+
+
+def test_the_seed_inserts_then_updates_by_id_and_leaves_other_rows_alone(tmp_path: Path) -> None:
+    engine = Engine([])
+    engine.suppress([suppression(id="ci", region="eu-%")])
+    engine.query(
+        f"INSERT INTO {SUPPRESSIONS} (id, event_name, reason, owner, expires_at) "
+        "VALUES ('by-hand', 'Get%', 'an analyst', 'soc', '2099-01-01T00:00:00Z')"
+    )
+    _, (created,) = engine.query(f"SELECT created_at FROM {SUPPRESSIONS} WHERE id = 'ci'")
+    engine.suppress(
+        [suppression(id="ci", region="us-%", expires_at=datetime(2098, 1, 1, tzinfo=UTC))]
+    )
+    _, rows = engine.query(
+        f"SELECT id, region, event_name, expires_at, created_at FROM {SUPPRESSIONS} ORDER BY id"
+    )
+    assert [row[:3] for row in rows] == [("by-hand", None, "Get%"), ("ci", "us-%", None)]
+    assert rows[1][3] == datetime(2098, 1, 1, tzinfo=UTC)
+    assert rows[1][4] == created[0]
+
+
+def test_the_seed_keeps_quotes_as_written() -> None:
+    statement = seed_statement("DB.S.SUPPRESSIONS", [suppression(region="it's")])
+    assert "'it''s'" in statement
+    engine = Engine([])
+    engine.suppress([suppression(region="it's")])
+    assert engine.query(f"SELECT region FROM {SUPPRESSIONS}")[1] == [("it's",)]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "suppressions.yml"
+    path.write_text(text)
+    return path
+
+
+VALID = """\
+suppressions:
+  - id: ci
+    detection: cis_iam_policy_changes
+    actor_arn: arn:aws:sts::111122223333:assumed-role/ci-deploy/%
+    reason: the deploy pipeline manages IAM
+    owner: platform@example.com
+    expires_at: 2027-06-30T00:00:00+02:00
+"""
+
+
+def test_a_valid_file_loads_with_its_expiry_in_utc(tmp_path: Path) -> None:
+    (loaded,) = load_suppressions(write(tmp_path, VALID), set(PACK))
+    assert loaded.values()["expires_at"] == "2027-06-29T22:00:00Z"
+    assert loaded.conditions == {"actor_arn": "arn:aws:sts::111122223333:assumed-role/ci-deploy/%"}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("detection: cis_iam_policy_changes", "detection: cis_iam_policy_change"),
+            r"suppressions\[0\]\.detection: no detection is called 'cis_iam_policy_change'",
+        ),
+        (
+            ("    expires_at: 2027-06-30T00:00:00+02:00\n", ""),
+            r"suppressions\[0\]: 'expires_at' is a required property",
+        ),
+        (
+            ("2027-06-30T00:00:00+02:00", "2027-06-30"),
+            r"suppressions\[0\]\.expires_at: '2027-06-30' is not a time with its zone",
+        ),
+        (
+            (
+                "    detection: cis_iam_policy_changes\n"
+                "    actor_arn: arn:aws:sts::111122223333:assumed-role/ci-deploy/%\n",
+                "",
+            ),
+            r"suppressions\[0\]: sets neither a detection nor a condition",
+        ),
+        (("ci-deploy/%", "ci-deploy\\\\%"), r"suppressions\[0\]\.actor_arn: holds a backslash"),
+        (
+            ("  - id: ci\n", "  - id: ci\n    colour: red\n"),
+            r"suppressions\[0\]: Additional properties are not allowed",
+        ),
+        (("suppressions:", "suppressions: [\n"), r"not valid YAML"),
+    ],
+    ids=[
+        "unknown-detection",
+        "no-expiry",
+        "no-zone",
+        "no-condition",
+        "backslash",
+        "unknown-key",
+        "yaml",
+    ],
+)
+def test_a_broken_file_is_refused_with_its_name_and_field(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    path = write(tmp_path, VALID.replace(*change))
+    with pytest.raises(SuppressionError, match=rf"^{path}: (.*)?{message}"):
+        load_suppressions(path, set(PACK))
+
+
+def test_an_id_is_used_once(tmp_path: Path) -> None:
+    twice = VALID + "\n".join(VALID.splitlines()[1:]) + "\n"
+    with pytest.raises(SuppressionError, match=r"suppressions\[1\]\.id: 'ci' is used twice"):
+        load_suppressions(write(tmp_path, twice), set(PACK))
+
+
+def test_the_reported_keys_are_the_findings_columns() -> None:
+    assert set(REPORTED_KEYS) <= {c.name for c in schema.FINDING_COLUMNS}
