@@ -1,7 +1,8 @@
-"""`python -m detect`: the CIS detection pack on CloudTrail log files, with no Snowflake account.
+"""`python -m detect`: the detection packs (CIS and threat) on CloudTrail log files, with no
+Snowflake account.
 
 python -m detect PATH... [--format table|jsonl|csv] [--detections id,...] [--summary]
-                         [--memory-limit SIZE]
+                         [--suppressions FILE] [--memory-limit SIZE]
 python -m detect generate OUT_DIR [--events N] [--seed N]
 python -m detect list
 """
@@ -22,6 +23,7 @@ from detect import generate, report
 from detect.engine import Engine, FileProblem, os_reason
 from detect.sources import Inputs, collect
 from lib.detections import Detection, DetectionError, load_detections
+from lib.suppressions import Suppression, SuppressionError, load_suppressions
 
 EXIT_OK = 0
 EXIT_UNREADABLE = 1
@@ -33,9 +35,10 @@ file is invalid."""
 
 _EPILOG = """\
 exit status: 0 all input read (repairs are warned about); 1 some file, or part of one, could not
-be read (named on stderr, the findings of the rest are printed); 2 bad usage; 3 could not finish
-(output not writable, out of memory: see --memory-limit, or an invalid detection file under
-sql/detections/); 130 interrupted (Ctrl-C).
+be read (named on stderr, the findings of the rest are printed); 2 bad usage, or an invalid
+--suppressions file (checked before any input is read); 3 could not finish (output not writable,
+out of memory: see --memory-limit, or an invalid detection file under sql/detections/); 130
+interrupted (Ctrl-C).
 
 PATH is a CloudTrail log file (.json.gz or .json, {"Records": [...]}, or one JSON object per
 line: log files or events), a folder (searched recursively, links followed, e.g. the AWSLogs/
@@ -76,13 +79,20 @@ def _select(detections: list[Detection], wanted: str | None) -> list[Detection] 
     return [d for d in detections if d.id in ids]
 
 
-def run(args: argparse.Namespace, detections: list[Detection], out: TextIO, err: TextIO) -> int:
+def run(
+    args: argparse.Namespace,
+    detections: list[Detection],
+    suppressions: list[Suppression],
+    out: TextIO,
+    err: TextIO,
+) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="detect-") as workdir:
         inputs = collect(args.paths, Path(workdir), args.endpoint_url)
         progress = Progress(len(inputs.files), err)
         try:
             engine = Engine(detections)
+            engine.suppress(suppressions)
             engine.limit_memory(args.memory_limit, str(Path(workdir) / "spill"))
             loaded = engine.load(inputs.files, progress.advance)
             findings = engine.findings()
@@ -109,9 +119,11 @@ def run(args: argparse.Namespace, detections: list[Detection], out: TextIO, err:
     if odd:
         counts = ", ".join(f"{count} with {what}" for what, count in sorted(odd.items()))
         err.write(f"detect: odd events, landed and examined like the others: {counts}\n")
+    outcomes = report.outcomes(findings)
     err.write(
-        f"detect: {events} events from {read} files, "
-        f"{len(findings)} findings, {len(inputs.skipped)} digest/insight files skipped, "
+        f"detect: {events} events from {read} files, {len(findings)} findings "
+        f"({outcomes['alerted']} alerted, {outcomes['suppressed']} suppressed, "
+        f"{outcomes['duplicate']} duplicates), {len(inputs.skipped)} digest/insight files skipped, "
         f"{unreadable} unreadable ({time.perf_counter() - started:.1f} s)\n"
     )
     if unwritten:
@@ -167,12 +179,8 @@ def _memory_size(value: str) -> str:
 
 
 def list_detections(out: TextIO, err: TextIO) -> int:
-    def write() -> None:
-        for d in load_detections():
-            cis = d.cis_control or "-"
-            out.write(f"{d.id:<34} CIS {cis:<5} {d.severity:<8} {d.status:<12} {d.title}\n")
-
-    unwritten = _written(write, out)
+    detections = load_detections()
+    unwritten = _written(lambda: report.write_detections(detections, out), out)
     if unwritten:
         err.write(f"detect: cannot write the list: {unwritten}\n")
         return EXIT_UNFINISHED
@@ -187,7 +195,8 @@ def main(
         argv.insert(0, "run")
     parser = argparse.ArgumentParser(
         prog="python -m detect",
-        description="Run the CIS AWS Foundations monitoring detections on CloudTrail log files.",
+        description="Run the detections on CloudTrail log files: the CIS AWS Foundations "
+        "monitoring pack and the threat pack.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -209,6 +218,13 @@ def main(
     run_parser.add_argument(
         "--summary", action="store_true", help="one line per detection instead of every finding"
     )
+    run_parser.add_argument(
+        "--suppressions",
+        metavar="FILE",
+        type=Path,
+        help="a suppressions file (its format: lib/suppressions.py, as the stack's "
+        "suppressionsFile): the findings it matches are reported as suppressed, not alerted",
+    )
     run_parser.add_argument("--endpoint-url", help="for s3:// paths on an S3-compatible store")
     run_parser.add_argument(
         "--memory-limit",
@@ -228,10 +244,20 @@ def main(
             return generate.main(args, err)
         if args.command == "list":
             return list_detections(out, err)
-        detections = _select(load_detections(), args.detections)
+        active = load_detections()
     except DetectionError as error:
         err.write(f"detect: invalid detection pack: {error}\n")
         return EXIT_UNFINISHED
+    detections = _select(active, args.detections)
     if isinstance(detections, str):
         parser.error(detections)
-    return run(args, detections, out, err)
+    suppressions: list[Suppression] = []
+    if args.suppressions is not None:
+        # Checked against every detection, not only the selected ones: the same file serves
+        # every run, as it serves the stack. Before any input is read, which may take long.
+        try:
+            suppressions = load_suppressions(args.suppressions, {d.id for d in active})
+        except SuppressionError as error:
+            err.write(f"detect: {error}\n")
+            return EXIT_USAGE
+    return run(args, detections, suppressions, out, err)

@@ -8,6 +8,7 @@ import gzip
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -23,7 +24,7 @@ class Captured:
     def __init__(self, code: int, out: str, err: str) -> None:
         self.code, self.out, self.err = code, out, err
 
-    def jsonl(self) -> list[dict[str, str]]:
+    def jsonl(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.out.splitlines()]
 
 
@@ -78,28 +79,70 @@ def test_duplicates_and_digests(run_on_logs: Captured, logs: tuple[Path, generat
     pairs = [(f["detection"], f["eventID"]) for f in findings]
     assert len(pairs) == len(set(pairs)), "an event delivered twice must be reported once"
     assert f"{summary.events} events" in run_on_logs.err
+    # Threshold detections fire on several events of one run: all but the first are duplicates.
+    alerted = sum(f["alerted"] for f in findings)
+    assert 0 < alerted < len(findings)
+    outcomes = f"{alerted} alerted, 0 suppressed, {len(findings) - alerted} duplicates"
+    assert f" {len(findings)} findings ({outcomes})," in run_on_logs.err
     assert f"{summary.digest_files} digest/insight files skipped" in run_on_logs.err
 
 
-def test_jsonl_carries_the_detection_and_the_event(run_on_logs: Captured) -> None:
+# The keys of a record, in order: programs read them, so new ones only ever go at the end.
+RECORD_KEYS = [
+    "detection",
+    "title",
+    "severity",
+    "cis",
+    "eventID",
+    "eventTime",
+    "eventName",
+    "eventSource",
+    "userIdentityType",
+    "userIdentityArn",
+    "sourceIPAddress",
+    "awsRegion",
+    "recipientAccountId",
+    "errorCode",
+    "eventHash",
+    "dedup_key",
+    "duplicate_of",
+    "suppressed_by",
+    "alerted",
+]
+
+
+def test_jsonl_carries_the_detection_the_event_and_the_outcome(run_on_logs: Captured) -> None:
     for finding in run_on_logs.jsonl():
+        assert list(finding) == RECORD_KEYS
         assert finding["detection"] in DETECTION_IDS
         assert finding["eventID"] and finding["eventTime"].endswith("Z")
-        assert {"title", "severity", "cis", "eventName", "userIdentityArn"} <= set(finding)
+        assert finding["suppressed_by"] is None
+        assert finding["alerted"] is (finding["duplicate_of"] is None)
 
 
 def test_csv_and_table_formats(logs: tuple[Path, generate.Summary]) -> None:
     folder, _ = logs
-    as_csv = detect(str(folder), "--format", "csv", "--detections", "cis_root_usage")
-    rows = list(csv.DictReader(io.StringIO(as_csv.out)))
-    assert rows and {r["detection"] for r in rows} == {"cis_root_usage"}
+    bulk = "threat_secretsmanager_bulk_retrieval"
+    as_csv = detect(str(folder), "--format", "csv", "--detections", f"cis_root_usage,{bulk}")
+    reader = csv.DictReader(io.StringIO(as_csv.out))
+    rows = list(reader)
+    assert reader.fieldnames == RECORD_KEYS
+    assert rows and {r["detection"] for r in rows} == {"cis_root_usage", bulk}
+    for row in rows:
+        assert row["suppressed_by"] == ""
+        assert row["alerted"] == ("true" if row["duplicate_of"] == "" else "false")
+    assert {r["alerted"] for r in rows if r["detection"] == bulk} == {"true", "false"}
     table = detect(str(folder), "--detections", "cis_root_usage,cis_vpc_changes")
     header, *lines = table.out.splitlines()
     assert header.split()[:3] == ["TIME", "DETECTION", "SEVERITY"]
+    assert header.split()[-1] == "STATUS"
     assert lines
     assert all(("cis_root_usage" in line) or ("cis_vpc_changes" in line) for line in lines)
+    assert all(line.endswith("  alert") for line in lines)
     summary = detect(str(folder), "--summary")
-    assert len(summary.out.splitlines()) == 1 + len(DETECTION_IDS)
+    header, *lines = summary.out.splitlines()
+    assert header.split()[3:7] == ["FINDINGS", "ALERTED", "SUPPRESSED", "DUPLICATES"]
+    assert len(lines) == len(DETECTION_IDS)
 
 
 def test_unreadable_files_are_named_and_the_rest_is_reported(
