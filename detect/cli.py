@@ -222,8 +222,8 @@ def main(
         "--suppressions",
         metavar="FILE",
         type=Path,
-        help="a suppressions file (its format: lib/suppressions.py, as the stack's "
-        "suppressionsFile): the findings it matches are reported as suppressed, not alerted",
+        help="a suppressions file, as the stack's suppressionsFile (docs/detections.md#suppressions"
+        ", suppressions.example.yml): the findings it matches are reported suppressed, not alerted",
     )
     run_parser.add_argument("--endpoint-url", help="for s3:// paths on an S3-compatible store")
     run_parser.add_argument(

@@ -171,22 +171,12 @@ def write_summary(
     _aligned([header, *rows], out)
 
 
-def tuning(detection: Detection) -> str:
-    """A threshold detection's rule in a few words, e.g. `>=10 distinct in 10 min by
-    userIdentityArn` (the distinct expression itself is in its .yml); "" without one."""
-    t = detection.threshold
-    if t is None:
-        return ""
-    counted = "distinct" if t.distinct is not None else "events"
-    return f">={t.count} {counted} in {t.window_minutes} min by {', '.join(t.group_by)}"
-
-
 def write_detections(detections: Sequence[Detection], out: TextIO) -> None:
     """One line per detection, no header (a line is a detection, for grep and wc): id, pack, CIS
-    control, severity, status, title, and a threshold's tuning in brackets."""
+    control, severity, status, title, and its threshold and dedup in brackets."""
     rows = []
     for d in detections:
-        note = tuning(d)
+        note = d.tuning
         rows.append(
             [
                 d.id,

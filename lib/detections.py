@@ -111,13 +111,15 @@ class Detection:
 
     @property
     def tuning(self) -> str:
-        """Its threshold and dedup in a few words, e.g. `>= 10 distinct in 10 min by
+        """Its threshold and dedup in a few words, e.g. `>=10 distinct in 10 min by
         userIdentityArn; 1 alert per 60 min by userIdentityArn`; "" for neither."""
         parts = []
         if self.threshold is not None:
             t = self.threshold
-            what = " distinct" if t.distinct else ""
-            parts.append(f">= {t.count}{what} in {t.window_minutes} min by {', '.join(t.group_by)}")
+            counted = "distinct" if t.distinct is not None else "events"
+            parts.append(
+                f">={t.count} {counted} in {t.window_minutes} min by {', '.join(t.group_by)}"
+            )
         if self.dedup is not None:
             by = f" by {', '.join(self.dedup.group_by)}" if self.dedup.group_by else ""
             parts.append(f"1 alert per {self.dedup.window_minutes} min{by}")

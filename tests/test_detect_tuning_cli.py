@@ -358,8 +358,10 @@ def test_list_shows_the_pack_and_the_threshold() -> None:
     assert packs == {d.id: d.pack for d in DETECTIONS.values()}
     assert set(packs.values()) == {"cis", "threat"}
     tuned = {
-        "threat_secretsmanager_bulk_retrieval": ">=10 distinct in 10 min by userIdentityArn",
-        "threat_ssm_securestring_bulk_retrieval": ">=5 distinct in 10 min by userIdentityArn",
+        "threat_secretsmanager_bulk_retrieval": ">=10 distinct in 10 min by userIdentityArn; "
+        "1 alert per 60 min by userIdentityArn",
+        "threat_ssm_securestring_bulk_retrieval": ">=5 distinct in 10 min by userIdentityArn; "
+        "1 alert per 60 min by userIdentityArn",
     }
     for detection in DETECTIONS.values():
         line = _listed(detection, run.out)
