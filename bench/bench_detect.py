@@ -3,11 +3,12 @@
     python bench/bench_detect.py [--events 200000] [--events-per-file 1000]
 
 Generates the log files (gzip, CloudTrail layout), then runs, each in a fresh process so that
-peak memory is its own: the runner in-process (engine start, load, all detections), the runner
-end to end (`python -m detect ... --format jsonl`, interpreter start and imports included), and
-DuckDB alone reading the same files and evaluating every detection's condition in one pass,
-translated to DuckDB by sqlglot, over just the fields they read. The findings must be identical;
-the figures are printed.
+peak memory is its own: the runner in-process (engine start, load, all detections, the findings
+MERGE), the runner end to end (`python -m detect ... --format jsonl`, interpreter start and
+imports included), and DuckDB alone reading the same files and evaluating every detection's
+condition in one pass, translated to DuckDB by sqlglot, over just the fields they read, with each
+threshold detection's windowed count as a self-join of its events. The findings must be
+identical; the figures are printed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +31,33 @@ sys.path.insert(0, str(ROOT))
 from detect import generate  # noqa: E402
 
 
-def baseline_filters() -> tuple[dict[str, str], dict[str, Any]]:
-    """Each detection's condition as a DuckDB predicate over a struct `e` of each event, and
-    that struct's shape: just the fields the conditions read, a path into a nested object
-    (`userIdentity:type::string`) as a struct field (`e.userIdentity.type`), read as text."""
+@dataclass(frozen=True)
+class Windowed:
+    """A threshold detection as the baseline counts it: DuckDB expressions over the struct `e`
+    of each event."""
+
+    count: int
+    window_minutes: int
+    groups: list[str]
+    """The group_by columns' values (EQUAL_NULL: a missing value is a group)."""
+    counted: str
+    """What is counted, distinct, in the window: the threshold's `distinct` expression, or the
+    event (its eventID: CloudTrail's duplicates share it)."""
+
+
+def baseline_plan() -> tuple[dict[str, str], dict[str, Windowed], dict[str, Any]]:
+    """Each detection's condition as a DuckDB predicate over a struct `e` of each event; the
+    thresholds, translated the same way (`distinct`, and each group_by column's path from
+    lib.schema.DETECTED_COLUMNS); and that struct's shape: just the fields they read, a path
+    into a nested object (`userIdentity:type::string`) as a struct field
+    (`e.userIdentity.type`), read as text."""
     import sqlglot
     from sqlglot import exp
 
     from lib.detections import load_detections
+    from lib.schema import DETECTED_COLUMNS
 
-    shape: dict[str, Any] = {"eventID": "VARCHAR"}
+    shape: dict[str, Any] = {"eventID": "VARCHAR", "eventTime": "VARCHAR"}
 
     def to_duckdb(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Cast) and isinstance(node.this, exp.JSONExtract):
@@ -58,36 +77,79 @@ def baseline_filters() -> tuple[dict[str, str], dict[str, Any]]:
             return exp.column(node.name, table="e")
         return node
 
-    filters = {
-        d.id: sqlglot.parse_one(d.condition, read="snowflake")
-        .transform(to_duckdb)
-        .sql(dialect="duckdb")
-        for d in load_detections()
+    def translated(snowflake: str) -> str:
+        return sqlglot.parse_one(snowflake, read="snowflake").transform(to_duckdb).sql("duckdb")
+
+    paths = {c.name: c.expression or c.name for c in DETECTED_COLUMNS}
+    detections = load_detections()
+    filters = {d.id: translated(d.condition) for d in detections}
+    thresholds = {
+        d.id: Windowed(
+            t.count,
+            t.window_minutes,
+            [translated(paths[name]) for name in t.group_by],
+            translated(t.distinct) if t.distinct is not None else "e.eventID",
+        )
+        for d in detections
+        if (t := d.threshold) is not None
     }
-    return filters, shape
+    return filters, thresholds, shape
 
 
 def log_files(folder: Path) -> list[str]:
     return sorted(str(p) for p in folder.rglob("*_CloudTrail_*.json.gz"))
 
 
+def windowed_sql(detection: str, predicate: str, rule: Windowed) -> str:
+    """The findings (detection, eventID) of a threshold detection over `events`: each event that
+    meets the condition, joined to the events of its group that meet it with a time in the
+    window ending at its own (inclusive; an event without a parsable time is in none), kept when
+    they hold `count` distinct values of what is counted (NULL is not counted)."""
+    groups = "".join(f", {g} AS g{i}" for i, g in enumerate(rule.groups))
+    same = "".join(f" AND h.g{i} IS NOT DISTINCT FROM c.g{i}" for i in range(len(rule.groups)))
+    return f"""
+        WITH met AS (
+            SELECT number, e.eventID AS eventID, event_time{groups}, {rule.counted} AS counted
+            FROM events WHERE ({predicate})
+        )
+        SELECT '{detection}' AS detection, c.eventID
+        FROM met AS c INNER JOIN met AS h
+            ON h.event_time BETWEEN c.event_time - INTERVAL {rule.window_minutes} MINUTE
+                AND c.event_time{same}
+        GROUP BY c.number, c.eventID
+        HAVING COUNT(DISTINCT h.counted) >= {rule.count}
+    """
+
+
 def measure_duckdb(folder: Path) -> dict[str, Any]:
     import duckdb
 
     files = log_files(folder)
-    filters, event = baseline_filters()
+    filters, thresholds, event = baseline_plan()
     started = time.perf_counter()
-    cases = ", ".join(f"CASE WHEN ({p}) THEN '{d}' END" for d, p in filters.items())
+    cases = ", ".join(
+        f"CASE WHEN ({p}) THEN '{d}' END" for d, p in filters.items() if d not in thresholds
+    )
+    windowed = "".join(
+        f"UNION ALL ({windowed_sql(d, filters[d], rule)})" for d, rule in thresholds.items()
+    )
     structure = json.dumps({"Records": [event]})
+    # The events parsed once: the single pass over them finds the detections without threshold,
+    # and each threshold detection joins its events to those of their group.
     rows = (
         duckdb.connect()
         .execute(
             f"""
-            WITH events AS (
-                SELECT unnest(from_json(json, '{structure}').Records) AS e
-                FROM read_json_objects(?, format = 'auto')
+            WITH events AS MATERIALIZED (
+                SELECT e, TRY_CAST(e.eventTime AS TIMESTAMPTZ) AS event_time,
+                    row_number() OVER () AS number
+                FROM (
+                    SELECT unnest(from_json(json, '{structure}').Records) AS e
+                    FROM read_json_objects(?, format = 'auto')
+                )
             ), hits AS (
                 SELECT unnest([{cases}]) AS detection, e.eventID FROM events
+                {windowed}
             )
             SELECT DISTINCT ON (detection, eventID) * FROM hits WHERE detection IS NOT NULL
             """,
