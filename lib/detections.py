@@ -143,33 +143,56 @@ class Detection:
         `history` (the same, or every landed event when `candidates` holds the new ones: a
         burst is counted across runs). Without a threshold, `render(candidates)`.
 
-        With one, the events that meet the condition are joined to those of their group in the
-        window that ends at each (EQUAL_NULL: a missing actor is a group too); an event without
-        a time is in no window. History is read from the start of the earliest candidate's
-        window only, which lets Snowflake prune the events table by eventTime (it is clustered
-        by day). A self-join rather than a window frame: COUNT(DISTINCT) takes no frame."""
+        With one, an event that meets the condition is a finding when a window of
+        `window_minutes` that contains it holds `count` events of its group that meet it (or
+        `count` distinct values): a window ending at an event of the group at most
+        `window_minutes` after it, inclusive. So however the events of a burst arrive, the one
+        that arrives last, with the others landed, is a finding. A missing group value is a
+        group too; an event without a time is in no window.
+
+        History is read within `window_minutes` of the candidates only, which lets Snowflake
+        prune the events table by eventTime (it is clustered by day). Self-joins rather than a
+        window frame: COUNT(DISTINCT) takes no frame; the groups are joined on equality
+        (COALESCE to ''), which Snowflake can hash."""
         if self.threshold is None:
             return self.render(candidates)
         t = self.threshold
+        w = t.window_minutes
         counted = t.distinct if t.distinct is not None else "eventHash"
+        keys = ", ".join(f"e.{name}" for name in t.group_by)
+
+        def same(a: str, b: str) -> str:
+            return "".join(
+                f"\n    AND COALESCE({a}.{name}, '') = COALESCE({b}.{name}, '')"
+                for name in t.group_by
+            )
+
         grouped = ", ".join(detected_column(name) for name in t.group_by)
-        joined = "".join(f"\n    AND EQUAL_NULL(m.{name}, c.{name})" for name in t.group_by)
-        columns = ", ".join(f"c.{c.name}" for c in schema.DETECTED_COLUMNS)
-        return (
-            f"SELECT {columns}\n"
-            f"FROM ({self.render(candidates)}) AS c\n"
-            f"INNER JOIN (\n"
+        relevant = (
             f"SELECT {grouped}, eventTime, {counted} AS counted\n"
             f"FROM {history}\n"
             f"WHERE (\n{self.condition}\n)\n"
-            f"AND eventTime >= (\n"
-            f"    SELECT DATEADD('minute', -{t.window_minutes}, MIN(eventTime)) FROM {candidates}\n"
-            f")\n"
-            f") AS m\n"
-            f"    ON m.eventTime BETWEEN DATEADD('minute', -{t.window_minutes}, c.eventTime)"
-            f" AND c.eventTime{joined}\n"
-            f"GROUP BY {columns}\n"
-            f"HAVING COUNT(DISTINCT m.counted) >= {t.count}"
+            f"AND eventTime BETWEEN (\n"
+            f"    SELECT DATEADD('minute', -{w}, MIN(eventTime)) FROM {candidates}\n"
+            f") AND (\n"
+            f"    SELECT DATEADD('minute', {w}, MAX(eventTime)) FROM {candidates}\n"
+            f")"
+        )
+        columns = ", ".join(f"c.{c.name}" for c in schema.DETECTED_COLUMNS)
+        return (
+            f"SELECT DISTINCT {columns}\n"
+            f"FROM ({self.render(candidates)}) AS c\n"
+            f"INNER JOIN (\n"
+            f"SELECT {keys}, e.eventTime\n"
+            f"FROM ({relevant}) AS e\n"
+            f"INNER JOIN ({relevant}) AS m\n"
+            f"    ON m.eventTime BETWEEN DATEADD('minute', -{w}, e.eventTime) AND e.eventTime"
+            f"{same('m', 'e')}\n"
+            f"GROUP BY {keys}, e.eventTime\n"
+            f"HAVING COUNT(DISTINCT m.counted) >= {t.count}\n"
+            f") AS w\n"
+            f"    ON w.eventTime BETWEEN c.eventTime AND DATEADD('minute', {w}, c.eventTime)"
+            f"{same('w', 'c')}"
         )
 
     def dedup_key(self) -> str:
@@ -247,6 +270,10 @@ def _problem(error: jsonschema.ValidationError) -> str:
     if error.validator in ("contains", "minContains"):
         # The default message repeats the whole list, or says nothing of what is missing.
         what = f"needs at least 2 {error.schema['contains']['description']}"
+    elif error.validator == "type" and len(repr(error.instance)) > 80:
+        # The default message repeats the value, which may be a whole list of events.
+        found = type(error.instance).__name__
+        what = f"must be of JSON type {error.validator_value!r}, not a {found}"
     else:
         what = error.message
     return f"{where}: {what}" if where else what
@@ -331,6 +358,16 @@ def _check_expression(where: str, text: str, what: str) -> None:
             f"{where}: not one SQL {what}: it is a {tree.key.upper()}; write only "
             f"{'what goes after WHERE' if what == 'condition' else 'an expression over the row'}"
         )
+    # Over one row of the view, unqualified: an aggregate, a window function or a table's
+    # alias would only fail when Snowflake compiles the view or the findings task.
+    for node in tree.walk():
+        if isinstance(node, exp.AggFunc | exp.Window) or (
+            isinstance(node, exp.Column) and node.table
+        ):
+            raise DetectionError(
+                f"{where}: {node.sql(dialect='snowflake')!r} does not read one row of the "
+                "view; use its columns by name, without aggregates or window functions"
+            )
 
 
 def _condition(path: Path, condition: str) -> str:
@@ -352,6 +389,9 @@ def load_detection(path: Path) -> Detection:
     if "threshold" in meta:
         t = meta["threshold"]
         if "distinct" in t:
+            if "--" in t["distinct"] or "/*" in t["distinct"]:
+                # Rendered inline, a comment would swallow what follows it.
+                raise DetectionError(f"{shown}: threshold.distinct: holds a comment")
             _check_expression(f"{shown}: threshold.distinct", t["distinct"], "expression")
         threshold = Threshold(t["count"], t["window_minutes"], t["group_by"], t.get("distinct"))
     dedup = None

@@ -126,6 +126,7 @@ def findings_merge_statement(
         found=_listed((f"n.{c.name}" for c in FINDING_COLUMNS if c.name != "duplicate_of"), 8),
         detected=_listed((f"f.{name}" for name in FINDING_KEYS), 12),
         event_fields=_listed((f"'{c.name}', e.{c.name}" for c in FINDING_EVENT_COLUMNS), 16),
+        conditions=", ".join(f"sup.{condition}" for condition in SUPPRESSION_CONDITIONS),
         suppressed="\n            ".join(
             f"AND (sup.{condition} IS NULL OR f.{column} LIKE sup.{condition})"
             for condition, column in SUPPRESSION_CONDITIONS.items()

@@ -18,6 +18,7 @@ detection when every condition it sets matches; sql/findings_merge.sql applies t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,7 +44,7 @@ FILE_SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
                 "required": ["id", "reason", "owner", "expires_at"],
                 "properties": {
-                    "id": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"},
+                    "id": {"type": "string"},
                     "detection": {"type": "string"},
                     **{condition: _TEXT for condition in schema.SUPPRESSION_CONDITIONS},
                     "reason": _TEXT,
@@ -59,6 +60,13 @@ _VALIDATOR = jsonschema.Draft202012Validator(FILE_SCHEMA)
 FIELDS = tuple(c.name for c in schema.SUPPRESSION_COLUMNS if c.default is None)
 
 
+# What a file's values may hold. An id: letters, digits and a few separators. An expiry: a year
+# written with four digits, well within Snowflake's TIMESTAMP_LTZ.
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
+_YEARS = (2000, 9998)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 class SuppressionError(ValueError):
     """A suppressions file that cannot be applied; the message names the file and the field."""
 
@@ -72,6 +80,7 @@ class Suppression:
     reason: str
     owner: str
     expires_at: datetime
+    """In UTC."""
 
     def values(self) -> dict[str, str | None]:
         """Its fields as the table's columns hold them; expires_at in UTC, in the ISO 8601 form
@@ -82,7 +91,7 @@ class Suppression:
             **{name: self.conditions.get(name) for name in schema.SUPPRESSION_CONDITIONS},
             "reason": self.reason,
             "owner": self.owner,
-            "expires_at": self.expires_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "expires_at": self.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
 
 
@@ -94,14 +103,21 @@ def _where(path: Any) -> str:
 
 
 def _expiry(where: str, text: str) -> datetime:
+    """`text` as a time in UTC, if it is one with its zone in _YEARS."""
     try:
-        moment = datetime.fromisoformat(text)
+        written = datetime.fromisoformat(text)
     except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
+        written = None
+    if written is None or written.tzinfo is None:
         raise SuppressionError(
             f"{where}: {text!r} is not a time with its zone, e.g. 2027-06-30T00:00:00Z"
         )
+    try:
+        moment = written.astimezone(UTC)
+    except OverflowError:
+        moment = None
+    if moment is None or not _YEARS[0] <= moment.year <= _YEARS[1]:
+        raise SuppressionError(f"{where}: {text!r} is not in the years {_YEARS[0]}-{_YEARS[1]}")
     return moment
 
 
@@ -128,6 +144,13 @@ def load_suppressions(path: Path, detections: set[str]) -> list[Suppression]:
     seen: set[str] = set()
     for i, item in enumerate(content["suppressions"]):
         where = f"{path}: suppressions[{i}]"
+        for name, value in item.items():
+            if isinstance(value, str) and "\\" in value:
+                raise SuppressionError(f"{where}.{name}: holds a backslash, which is not allowed")
+            if isinstance(value, str) and _CONTROL.search(value):
+                raise SuppressionError(f"{where}.{name}: holds a control character")
+        if not _ID.fullmatch(item["id"]):
+            raise SuppressionError(f"{where}.id: {item['id']!r} is not {_ID.pattern}")
         if item["id"] in seen:
             raise SuppressionError(f"{where}.id: {item['id']!r} is used twice; ids are unique")
         seen.add(item["id"])
@@ -138,14 +161,12 @@ def load_suppressions(path: Path, detections: set[str]) -> list[Suppression]:
                 "(`python -m detect list` shows them)"
             )
         conditions = {name: item[name] for name in schema.SUPPRESSION_CONDITIONS if name in item}
-        if detection is None and not conditions:
+        if detection is None and all(set(value) <= set("%_") for value in conditions.values()):
             raise SuppressionError(
                 f"{where}: sets neither a detection nor a condition ("
-                f"{', '.join(schema.SUPPRESSION_CONDITIONS)}), so it would suppress every finding"
+                f"{', '.join(schema.SUPPRESSION_CONDITIONS)}) other than wildcards, so it would "
+                "suppress every finding"
             )
-        for name, value in item.items():
-            if isinstance(value, str) and "\\" in value:
-                raise SuppressionError(f"{where}.{name}: holds a backslash, which is not allowed")
         suppressions.append(
             Suppression(
                 id=item["id"],

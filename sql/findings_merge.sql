@@ -10,8 +10,10 @@
 -- (SUPPRESSION_CONDITIONS), {columns} / {values} every column of the FINDINGS table.
 -- first_seen_at is the statement's start time, which is also the time suppressions are checked
 -- against: one that has expired (expires_at) no longer applies.
--- Each finding is decided once, when it is made, and never revisited (the alert has seen it):
--- - suppressed_by: the first suppression (by id) that matches it, or NULL;
+-- Each finding is decided once, when it is made, and never revisited (the alert has seen it), so
+-- the findings already in {findings} (an event examined again) take no part in deciding others:
+-- - suppressed_by: the first suppression (by id) that matches it, or NULL; a suppression that
+--   names no detection and sets no condition matches nothing (it would silence the whole pack);
 -- - duplicate_of: for a finding that is not suppressed and has a dedup_key, the eventID of the
 --   finding that raised the alert for that key: the one already in {findings}, else the earliest
 --   of this run (by eventTime, then eventHash). A suppressed finding never raises the alert for
@@ -45,7 +47,11 @@ USING (
         LEFT JOIN {suppressions} AS sup
             ON (sup.detection IS NULL OR sup.detection = f.detection)
             {suppressed}
+            AND (sup.detection IS NOT NULL OR COALESCE({conditions}) IS NOT NULL)
             AND sup.expires_at > CURRENT_TIMESTAMP()
+        LEFT JOIN {findings} AS made
+            ON f.detection = made.detection AND f.eventHash = made.eventHash
+        WHERE made.eventHash IS NULL
         QUALIFY ROW_NUMBER() OVER (PARTITION BY f.detection, f.eventHash ORDER BY sup.id) = 1
     ) AS n
     LEFT JOIN (

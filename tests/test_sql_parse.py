@@ -27,6 +27,7 @@ PLACEHOLDERS = Placeholders(
     detections="SELECT 'cis_root_usage' AS detection, 'high' AS severity, eventID FROM S.T",
     # A suppression's conditions on a finding, each `AND (...)`.
     suppressed="",
+    conditions="sup.region",
 )
 # The statements; sql/detections/ holds conditions, which the framework renders (below).
 SQL_FILES = sorted(sql.SQL_DIR.glob("*.sql"))

@@ -22,6 +22,7 @@ from lib.detections import (
     DETECTIONS_DIR,
     Dedup,
     Detection,
+    DetectionError,
     Threshold,
     findings_statement,
     load_detection,
@@ -153,10 +154,10 @@ def ids(findings: list[dict[str, Any]]) -> list[str]:
 
 
 def test_the_window_includes_both_ends(stack_of: Any) -> None:
-    """count 3 in 10 minutes: the third read, exactly 10 minutes after the first, completes it;
-    the first two, whose windows hold fewer, are not findings."""
+    """count 3 in 10 minutes: the third read, exactly 10 minutes after the first, completes a
+    window that holds all three."""
     reads = [event(0), event(5), event(10)]
-    assert ids(stack_of(secrets_read(3)).run(*reads)) == [reads[2]["eventID"]]
+    assert ids(stack_of(secrets_read(3)).run(*reads)) == ids(reads)
 
 
 def test_a_second_past_the_window_is_outside_it(stack_of: Any) -> None:
@@ -177,7 +178,7 @@ def test_distinct_counts_values_not_events(stack_of: Any) -> None:
     assert stack_of(secrets_read(3)).run(*same) == []
     # Without `distinct`, the same four reads are four events.
     counted = stack_of(secrets_read(3, distinct=False)).run(*copy.deepcopy(same))
-    assert ids(counted) == ids(same[2:])
+    assert ids(counted) == ids(same)
 
 
 def test_each_group_is_counted_alone(stack_of: Any) -> None:
@@ -192,7 +193,8 @@ def test_events_that_do_not_meet_the_condition_do_not_count(stack_of: Any) -> No
 
 
 def test_history_from_earlier_runs_counts(stack_of: Any) -> None:
-    """The stream holds only the new events; the count reaches into the events table."""
+    """The stream holds only the new events; the count reaches into the events table. The
+    events examined before are not examined again: the alert already had its chance."""
     stack = stack_of(secrets_read(3))
     assert stack.run(event(0), event(4)) == []
     third = event(8)
@@ -208,6 +210,35 @@ def test_a_late_event_counts_the_history_before_it(stack_of: Any) -> None:
     assert ids(stack.run(late)) == [late["eventID"]]
 
 
+def test_a_burst_whose_later_half_arrives_first_is_found(stack_of: Any) -> None:
+    """CloudTrail delivers each region's files on its own: a sweep's later events may land
+    first. The events that arrive last complete the window with the ones after them."""
+    stack = stack_of(secrets_read(4))
+    later = [event(5, awsRegion="eu-west-1"), event(9, awsRegion="eu-west-1")]
+    assert stack.run(*later) == []
+    earlier = [event(0, awsRegion="us-east-1"), event(1, awsRegion="us-east-1")]
+    assert ids(stack.run(*earlier)) == ids(earlier)
+    assert stack.alerted() == [("threat_secretsmanager_bulk_retrieval", "medium", 2)]
+
+
+def test_a_window_after_the_event_counts_only_within_it(stack_of: Any) -> None:
+    """The windows that contain an event end at most window_minutes after it: a late event 11
+    minutes before the others is in none of their windows."""
+    stack = stack_of(secrets_read(3))
+    assert stack.run(event(11), event(15)) == []
+    assert stack.run(event(0)) == []
+
+
+def test_events_without_an_actor_are_one_group(stack_of: Any) -> None:
+    """A missing group value (an AWS service, an anonymous caller) is a group of its own."""
+    anonymous = [event(m, actor="x") for m in (0, 1, 2)]
+    for read in anonymous:
+        del read["userIdentity"]["arn"]
+    found = stack_of(secrets_read(3)).run(*anonymous)
+    assert ids(found) == ids(anonymous)
+    assert {f["userIdentityArn"] for f in found} == {None}
+
+
 def test_an_event_without_a_time_is_in_no_window(stack_of: Any) -> None:
     timeless = event(2)
     timeless["eventTime"] = "yesterday"
@@ -215,12 +246,13 @@ def test_an_event_without_a_time_is_in_no_window(stack_of: Any) -> None:
 
 
 def test_the_view_applies_the_threshold_to_every_event(tmp_path: Path) -> None:
-    """DETECT_<ID> and DETECT_ALL: the events that complete a window, over the whole view."""
-    reads = [event(0), event(5), event(10), event(30)]
+    """DETECT_<ID> and DETECT_ALL: the events of every window that reaches the count, over the
+    whole view, each once."""
+    reads = [event(0), event(5), event(10), event(12), event(30)]
     engine = Engine([secrets_read(3)])
     assert engine.load([log_file(tmp_path / "a.json.gz", reads)]) == []
     engine.land()
-    assert ids(engine.detected()) == [reads[2]["eventID"]]
+    assert ids(engine.detected()) == ids(reads[:4])
 
 
 # --- Dedup --------------------------------------------------------------------------------------
@@ -253,6 +285,25 @@ def test_the_finding_already_alerted_stays_the_one(stack_of: Any) -> None:
     earlier = event(10)
     assert [f["duplicate_of"] for f in stack.run(earlier)] == [first["eventID"]]
     assert stack.alerted() == [("threat_every_read", "medium", 1)]
+
+
+def test_a_duplicate_never_raises_the_alert_for_its_key(stack_of: Any) -> None:
+    """However the eventIDs sort, a later finding of the key names the one that was alerted."""
+    stack = stack_of(every_read(HOURLY))
+    alerted = event(30) | {"eventID": "ffffffff-0000-4000-8000-000000000001"}
+    stack.run(alerted)
+    duplicate = event(10) | {"eventID": "00000000-0000-4000-8000-00000000000a"}
+    assert [f["duplicate_of"] for f in stack.run(duplicate)] == [alerted["eventID"]]
+    assert [f["duplicate_of"] for f in stack.run(event(20))] == [alerted["eventID"]]
+
+
+def test_a_missing_group_value_is_a_dedup_group(stack_of: Any) -> None:
+    first, second = event(1), event(2)
+    for read in (first, second):
+        del read["userIdentity"]["arn"]
+    found = {f["eventID"]: f for f in stack_of(every_read(HOURLY)).run(first, second)}
+    assert found[first["eventID"]]["dedup_key"] == f"{int(T0.timestamp())}|"
+    assert found[second["eventID"]]["duplicate_of"] == first["eventID"]
 
 
 def test_within_a_run_the_earliest_raises_the_alert(stack_of: Any) -> None:
@@ -389,6 +440,36 @@ def test_a_suppressed_finding_is_kept_and_never_hides_another(stack_of: Any) -> 
     assert later["duplicate_of"] == other["eventID"]
 
 
+def test_an_event_examined_again_does_not_decide_a_new_finding(tmp_path: Path) -> None:
+    """A rerun examines landed events again (Engine.findings examines every event each time):
+    a finding made under a suppression that has expired since must not become the alert of its
+    window, which would leave the new finding unalerted."""
+    engine = Engine([every_read(Dedup(group_by=[], window_minutes=60))])
+    engine.suppress([suppression(id="s1", region="eu-west-1")])
+    first = event(1)
+    engine.load([log_file(tmp_path / "a.json.gz", [first])])
+    assert [f["suppressed_by"] for f in engine.findings()] == ["s1"]
+    engine.query(
+        f"UPDATE {SUPPRESSIONS} SET expires_at = DATEADD('minute', -1, CURRENT_TIMESTAMP())"
+    )
+    engine.load([log_file(tmp_path / "b.json.gz", [event(2)])])
+    found = {f["eventID"]: f for f in engine.findings()}
+    assert found[first["eventID"]]["suppressed_by"] == "s1"
+    (new,) = (f for i, f in found.items() if i != first["eventID"])
+    assert (new["suppressed_by"], new["duplicate_of"]) == (None, None)
+
+
+def test_a_suppression_of_nothing_in_particular_matches_nothing(stack_of: Any) -> None:
+    """A row added with SQL that names no detection and sets no condition would silence the
+    whole pack: it matches no finding."""
+    stack = stack_of(every_read(None))
+    stack.engine.query(
+        f"INSERT INTO {SUPPRESSIONS} (id, reason, owner, expires_at) "
+        "VALUES ('everything', 'oops', 'soc', '2099-01-01T00:00:00Z')"
+    )
+    assert [f["suppressed_by"] for f in stack.run(event(1))] == [None]
+
+
 # --- The seed and the file ----------------------------------------------------------------------
 
 
@@ -467,6 +548,22 @@ def test_a_valid_file_loads_with_its_expiry_in_utc(tmp_path: Path) -> None:
         ),
         (("ci-deploy/%", "ci-deploy\\\\%"), r"suppressions\[0\]\.actor_arn: holds a backslash"),
         (
+            ("actor_arn: arn:aws:sts::111122223333:assumed-role/ci-deploy/%", 'actor_arn: "a\\tb"'),
+            r"suppressions\[0\]\.actor_arn: holds a control character",
+        ),
+        (("id: ci", 'id: "ci\\n"'), r"suppressions\[0\]\.id: holds a control character"),
+        (("id: ci", "id: c i"), r"suppressions\[0\]\.id: 'c i' is not"),
+        (
+            (
+                "    detection: cis_iam_policy_changes\n"
+                "    actor_arn: arn:aws:sts::111122223333:assumed-role/ci-deploy/%\n",
+                "    actor_arn: '%'\n    event_name: _%\n",
+            ),
+            r"suppressions\[0\]: sets neither a detection nor a condition .* other than wildcards",
+        ),
+        (("2027-06-30T00:00:00+02:00", "9999-12-31T23:00:00-05:00"), r"is not in the years"),
+        (("2027-06-30T00:00:00+02:00", "0999-12-31T00:00:00Z"), r"is not in the years"),
+        (
             ("  - id: ci\n", "  - id: ci\n    colour: red\n"),
             r"suppressions\[0\]: Additional properties are not allowed",
         ),
@@ -478,6 +575,12 @@ def test_a_valid_file_loads_with_its_expiry_in_utc(tmp_path: Path) -> None:
         "no-zone",
         "no-condition",
         "backslash",
+        "control-character",
+        "newline-in-id",
+        "id",
+        "only-wildcards",
+        "expiry-overflows",
+        "expiry-year-999",
         "unknown-key",
         "yaml",
     ],
@@ -498,3 +601,76 @@ def test_an_id_is_used_once(tmp_path: Path) -> None:
 
 def test_the_reported_keys_are_the_findings_columns() -> None:
     assert set(REPORTED_KEYS) <= {c.name for c in schema.FINDING_COLUMNS}
+
+
+# --- Threshold and dedup metadata ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("group_by: [userIdentityArn]\n  distinct", "group_by: [eventID]\n  distinct"),
+            r"threshold\.group_by: 'eventID' is not one of",
+        ),
+        (
+            ("dedup:\n  group_by: [userIdentityArn]", "dedup:\n  group_by: [userAgent]"),
+            r"dedup\.group_by: 'userAgent' is not one of",
+        ),
+        (("'requestParameters:secretId::string'", "'MAX(eventName)'"), r"does not read one row"),
+        (
+            ("'requestParameters:secretId::string'", "'ROW_NUMBER() OVER (ORDER BY eventTime)'"),
+            r"does not read one row",
+        ),
+        (("'requestParameters:secretId::string'", "'c.eventName'"), r"does not read one row"),
+        (("'requestParameters:secretId::string'", "'eventName --'"), r"distinct: holds a comment"),
+        (("'requestParameters:secretId::string'", "'(SELECT 1)'"), r"not one SQL expression"),
+        (
+            ("'requestParameters:secretId::string'", "'eventName) OR (1=1'"),
+            r"not one SQL expression",
+        ),
+        (
+            ("    events:\n", "    event:\n"),
+            r"tests\[0\]\.event: must be of JSON type 'object', not a list",
+        ),
+        (
+            ("threshold:\n  count: 10\n", "unused:\n  count: 10\n"),
+            r"Additional properties are not allowed \('unused' was unexpected\)",
+        ),
+    ],
+    ids=[
+        "threshold-group",
+        "dedup-group",
+        "aggregate",
+        "window",
+        "qualified",
+        "comment",
+        "query",
+        "escape",
+        "event-not-events",
+        "unknown-key",
+    ],
+)
+def test_bad_threshold_metadata_is_refused(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    name = "threat_secretsmanager_bulk_retrieval"
+    meta = (DETECTIONS_DIR / f"{name}.yml").read_text()
+    assert change[0] in meta
+    (tmp_path / f"{name}.yml").write_text(meta.replace(*change, 1))
+    (tmp_path / f"{name}.sql").write_text((DETECTIONS_DIR / f"{name}.sql").read_text())
+    with pytest.raises(DetectionError, match=message):
+        load_detection(tmp_path / f"{name}.yml")
+
+
+def test_the_cases_of_a_detection_without_threshold_give_one_event(tmp_path: Path) -> None:
+    name = "threat_secretsmanager_bulk_retrieval"
+    meta = (DETECTIONS_DIR / f"{name}.yml").read_text()
+    start = meta.index("\nthreshold:")
+    end = meta.index("\ndedup:")
+    (tmp_path / f"{name}.yml").write_text(meta[:start] + meta[end:])
+    (tmp_path / f"{name}.sql").write_text((DETECTIONS_DIR / f"{name}.sql").read_text())
+    with pytest.raises(
+        DetectionError, match=r"tests\[0\]: the cases of a detection without threshold give `event`"
+    ):
+        load_detection(tmp_path / f"{name}.yml")
