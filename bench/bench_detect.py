@@ -102,22 +102,35 @@ def log_files(folder: Path) -> list[str]:
 
 def windowed_sql(detection: str, predicate: str, rule: Windowed) -> str:
     """The findings (detection, eventID) of a threshold detection over `events`: each event that
-    meets the condition, joined to the events of its group that meet it with a time in the
-    window ending at its own (inclusive; an event without a parsable time is in none), kept when
-    they hold `count` distinct values of what is counted (NULL is not counted)."""
+    meets the condition and lies in a window of `window_minutes` (inclusive; an event without a
+    parsable time is in none) holding `count` distinct values of what is counted among the
+    events of its group that meet it (NULL is not counted). Such a window can be taken to end
+    at an event: the windows ending at each event are counted, then each event is kept if one
+    that holds enough ends at most `window_minutes` after it."""
     groups = "".join(f", {g} AS g{i}" for i, g in enumerate(rule.groups))
-    same = "".join(f" AND h.g{i} IS NOT DISTINCT FROM c.g{i}" for i in range(len(rule.groups)))
+    keys = "".join(f", e.g{i}" for i in range(len(rule.groups)))
+
+    def same(a: str, b: str) -> str:
+        return "".join(
+            f" AND {a}.g{i} IS NOT DISTINCT FROM {b}.g{i}" for i in range(len(rule.groups))
+        )
+
     return f"""
         WITH met AS (
             SELECT number, e.eventID AS eventID, event_time{groups}, {rule.counted} AS counted
             FROM events WHERE ({predicate})
+        ), full_windows AS (
+            SELECT e.event_time{keys}
+            FROM met AS e INNER JOIN met AS h
+                ON h.event_time BETWEEN e.event_time - INTERVAL {rule.window_minutes} MINUTE
+                    AND e.event_time{same("h", "e")}
+            GROUP BY e.number, e.event_time{keys}
+            HAVING COUNT(DISTINCT h.counted) >= {rule.count}
         )
-        SELECT '{detection}' AS detection, c.eventID
-        FROM met AS c INNER JOIN met AS h
-            ON h.event_time BETWEEN c.event_time - INTERVAL {rule.window_minutes} MINUTE
-                AND c.event_time{same}
-        GROUP BY c.number, c.eventID
-        HAVING COUNT(DISTINCT h.counted) >= {rule.count}
+        SELECT DISTINCT '{detection}' AS detection, c.eventID
+        FROM met AS c INNER JOIN full_windows AS w
+            ON w.event_time BETWEEN c.event_time
+                AND c.event_time + INTERVAL {rule.window_minutes} MINUTE{same("w", "c")}
     """
 
 

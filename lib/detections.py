@@ -55,9 +55,9 @@ class TestCase:
 
 @dataclass(frozen=True)
 class Threshold:
-    """A volume detection's rule: an event that meets the condition is a finding only when at
-    least `count` events of its group meet it within the `window_minutes` that end at its
-    eventTime (or `count` distinct values of `distinct` among them)."""
+    """A volume detection's rule: an event that meets the condition is a finding only when it
+    lies in a window of `window_minutes` in which at least `count` events of its group meet it
+    (or hold `count` distinct values of `distinct`); see `Detection.select`."""
 
     count: int
     window_minutes: int
