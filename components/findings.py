@@ -15,7 +15,7 @@ import pulumi_snowflake as snowflake
 from components.location import SnowflakeLocation
 from components.scheduling import ScheduledMerge, stream_and_task
 from lib import sql
-from lib.detections import Detection, findings_statement
+from lib.detections import Detection, findings_statement, reach_minutes
 from lib.schema import (
     EVENTS_STREAM,
     FINDING_COLUMNS,
@@ -82,6 +82,8 @@ class Findings(pulumi.ComponentResource):
                     ),
                     stream,
                     args.suppressions_table,
+                    args.events_table,
+                    reach_minutes(args.detections),
                 ),
                 warehouse=args.warehouse,
                 interval_minutes=args.interval_minutes,

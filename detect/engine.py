@@ -21,7 +21,7 @@ from fakesnow.instance import FakeSnow
 
 from detect.accelerate import compile_flatten
 from lib import schema, sql
-from lib.detections import Detection, findings_statement
+from lib.detections import Detection, findings_statement, reach_minutes
 from lib.suppressions import Suppression, seed_statement
 
 DATABASE = "CLOUDTRAIL_LOCAL"
@@ -100,6 +100,8 @@ class Engine:
             ),
             EVENTS,
             SUPPRESSIONS,
+            EVENTS,
+            reach_minutes(self.detections),
         )
 
     def suppress(self, suppressions: Sequence[Suppression]) -> None:

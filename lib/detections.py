@@ -24,7 +24,7 @@ import yaml
 from sqlglot import exp
 
 from lib import schema
-from lib.sql import SQL_DIR, detected_column, detected_columns, without_comments
+from lib.sql import SQL_DIR, detected_columns, without_comments
 
 DETECTIONS_DIR = SQL_DIR / "detections"
 DEPRECATED = "deprecated"
@@ -143,56 +143,63 @@ class Detection:
         `history` (the same, or every landed event when `candidates` holds the new ones: a
         burst is counted across runs). Without a threshold, `render(candidates)`.
 
-        With one, an event that meets the condition is a finding when a window of
-        `window_minutes` that contains it holds `count` events of its group that meet it (or
-        `count` distinct values): a window ending at an event of the group at most
-        `window_minutes` after it, inclusive. So however the events of a burst arrive, the one
-        that arrives last, with the others landed, is a finding. A missing group value is a
-        group too; an event without a time is in no window.
+        With one, an event that meets the condition is a finding when it lies in a window of
+        `window_minutes` (both ends included) in which its group's events that meet the
+        condition number `count` (or hold `count` distinct values). Such a window can be taken
+        to end at an event of the group, so the SQL takes the windows that end at an event
+        of `history` and contain a candidate, counts them, and returns every event of those
+        that reach the count: events of `history` as well as candidates. However a burst's
+        events arrive, the run in which the last of them lands sees the whole window and
+        reports all of them, so the findings task ends up with what a run over all the events
+        at once finds. A missing group value is a group too (`_same`); an event without a time
+        is in no window.
 
-        History is read within `window_minutes` of the candidates only, which lets Snowflake
-        prune the events table by eventTime (it is clustered by day). Self-joins rather than a
-        window frame: COUNT(DISTINCT) takes no frame; the groups are joined on equality
-        (COALESCE to ''), which Snowflake can hash."""
+        History is read within `window_minutes` of the candidates that meet the condition,
+        which lets Snowflake prune the events table by eventTime, and only the windows near a
+        candidate of the same group are counted. Self-joins rather than a window frame:
+        COUNT(DISTINCT) takes no frame."""
         if self.threshold is None:
             return self.render(candidates)
         t = self.threshold
         w = t.window_minutes
         counted = t.distinct if t.distinct is not None else "eventHash"
-        keys = ", ".join(f"e.{name}" for name in t.group_by)
-
-        def same(a: str, b: str) -> str:
-            return "".join(
-                f"\n    AND COALESCE({a}.{name}, '') = COALESCE({b}.{name}, '')"
-                for name in t.group_by
-            )
-
-        grouped = ", ".join(detected_column(name) for name in t.group_by)
+        found = self.render(candidates)
         relevant = (
-            f"SELECT {grouped}, eventTime, {counted} AS counted\n"
+            f"SELECT {detected_columns()}, {counted} AS counted\n"
             f"FROM {history}\n"
             f"WHERE (\n{self.condition}\n)\n"
             f"AND eventTime BETWEEN (\n"
-            f"    SELECT DATEADD('minute', -{w}, MIN(eventTime)) FROM {candidates}\n"
+            f"    SELECT DATEADD('minute', -{w}, MIN(eventTime)) FROM ({found})\n"
             f") AND (\n"
-            f"    SELECT DATEADD('minute', {w}, MAX(eventTime)) FROM {candidates}\n"
+            f"    SELECT DATEADD('minute', {w}, MAX(eventTime)) FROM ({found})\n"
             f")"
         )
-        columns = ", ".join(f"c.{c.name}" for c in schema.DETECTED_COLUMNS)
+        keys = ", ".join(f"e.{name}" for name in t.group_by)
+
+        def within(member: str, end: str) -> str:
+            """`member` is in the window that ends at `end`, in the same group."""
+            return (
+                f"{member}.eventTime BETWEEN DATEADD('minute', -{w}, {end}.eventTime) "
+                f"AND {end}.eventTime{_same(t.group_by, member, end)}"
+            )
+
         return (
-            f"SELECT DISTINCT {columns}\n"
-            f"FROM ({self.render(candidates)}) AS c\n"
+            f"SELECT DISTINCT {', '.join(f'r.{c.name}' for c in schema.DETECTED_COLUMNS)}\n"
+            f"FROM ({relevant}) AS r\n"
             f"INNER JOIN (\n"
             f"SELECT {keys}, e.eventTime\n"
+            f"FROM (\n"
+            f"SELECT DISTINCT {keys}, e.eventTime\n"
             f"FROM ({relevant}) AS e\n"
+            f"INNER JOIN ({found}) AS c\n"
+            f"    ON {within('c', 'e')}\n"
+            f") AS e\n"
             f"INNER JOIN ({relevant}) AS m\n"
-            f"    ON m.eventTime BETWEEN DATEADD('minute', -{w}, e.eventTime) AND e.eventTime"
-            f"{same('m', 'e')}\n"
+            f"    ON {within('m', 'e')}\n"
             f"GROUP BY {keys}, e.eventTime\n"
             f"HAVING COUNT(DISTINCT m.counted) >= {t.count}\n"
-            f") AS w\n"
-            f"    ON w.eventTime BETWEEN c.eventTime AND DATEADD('minute', {w}, c.eventTime)"
-            f"{same('w', 'c')}"
+            f") AS e\n"
+            f"    ON {within('r', 'e')}"
         )
 
     def dedup_key(self) -> str:
@@ -255,6 +262,17 @@ def parse_yaml(text: str) -> Any:
 _VALIDATOR = jsonschema.Draft202012Validator(
     METADATA_SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
 )
+
+
+def _same(columns: list[str], a: str, b: str) -> str:
+    """`a` and `b` in the same group: equal in each of `columns`, a missing value equal only to
+    a missing value. On equality (COALESCE) rather than EQUAL_NULL, which Snowflake can hash;
+    the IS NULL test keeps '' apart from a missing value."""
+    return "".join(
+        f"\n    AND COALESCE({a}.{name}, '') = COALESCE({b}.{name}, '')"
+        f" AND ({a}.{name} IS NULL) = ({b}.{name} IS NULL)"
+        for name in columns
+    )
 
 
 def _field(path: Any) -> str:
@@ -451,6 +469,11 @@ def load_pack(directory: Path = DETECTIONS_DIR) -> Pack:
 def load_detections(directory: Path = DETECTIONS_DIR) -> list[Detection]:
     """The detections to deploy and run, by id."""
     return load_pack(directory).active
+
+
+def reach_minutes(detections: list[Detection]) -> int:
+    """How far from the new events a threshold detection may find an event: its window."""
+    return max((d.threshold.window_minutes for d in detections if d.threshold), default=0)
 
 
 def findings_statement(detections: list[Detection], view_of: dict[str, str]) -> str:

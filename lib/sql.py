@@ -104,29 +104,51 @@ def cloudtrail_view_statement(events: str) -> str:
 
 def detected_columns() -> str:
     """The select list of every detection over the `cloudtrail` view."""
-    return ", ".join(detected_column(c.name) for c in DETECTED_COLUMNS)
-
-
-def detected_column(name: str) -> str:
-    """One of DETECTED_COLUMNS as a detection selects it over the `cloudtrail` view."""
-    column = next(c for c in DETECTED_COLUMNS if c.name == name)
-    return _selected(column.name, column.expression or column.name)
+    return ", ".join(_selected(c.name, c.expression or c.name) for c in DETECTED_COLUMNS)
 
 
 def findings_merge_statement(
-    findings: str, detections: str, new_events: str, suppressions: str
+    findings: str,
+    detections: str,
+    new_events: str,
+    suppressions: str,
+    events: str,
+    reach_minutes: int,
 ) -> str:
     """Persists `detections` (the union of the detections over `new_events`, FINDING_KEYS) in
-    `findings`, each marked with what `suppressions` and the dedup of its detection decide."""
+    `findings`, each marked with what `suppressions` and the dedup of its detection decide.
+
+    A threshold detection also finds events that landed before (`events`) and within
+    `reach_minutes` (its window) of the new ones: their details are read from there."""
+    columns = ", ".join(("eventHash", *(c.name for c in FINDING_EVENT_COLUMNS)))
+    landed = new_events
+    if reach_minutes:
+        landed = (
+            f"(\n        SELECT {columns} FROM {new_events}\n"
+            f"        UNION ALL\n"
+            f"        SELECT {columns} FROM {events}\n"
+            f"        WHERE eventTime BETWEEN (\n"
+            f"            SELECT DATEADD('minute', -{reach_minutes}, MIN(eventTime)) "
+            f"FROM {new_events}\n"
+            f"        ) AND (\n"
+            f"            SELECT DATEADD('minute', {reach_minutes}, MAX(eventTime)) "
+            f"FROM {new_events}\n"
+            f"        )\n"
+            f"        AND eventHash NOT IN (SELECT eventHash FROM {new_events})\n"
+            f"    )"
+        )
     return load_sql("findings_merge.sql").format(
         findings=findings,
         detections=detections,
-        new_events=new_events,
+        landed=landed,
         suppressions=suppressions,
         found=_listed((f"n.{c.name}" for c in FINDING_COLUMNS if c.name != "duplicate_of"), 8),
         detected=_listed((f"f.{name}" for name in FINDING_KEYS), 12),
         event_fields=_listed((f"'{c.name}', e.{c.name}" for c in FINDING_EVENT_COLUMNS), 16),
-        conditions=", ".join(f"sup.{condition}" for condition in SUPPRESSION_CONDITIONS),
+        conditions=", ".join(
+            f"NULLIF(REPLACE(REPLACE(sup.{condition}, '%', ''), '_', ''), '')"
+            for condition in SUPPRESSION_CONDITIONS
+        ),
         suppressed="\n            ".join(
             f"AND (sup.{condition} IS NULL OR f.{column} LIKE sup.{condition})"
             for condition, column in SUPPRESSION_CONDITIONS.items()

@@ -19,6 +19,7 @@ detection when every condition it sets matches; sql/findings_merge.sql applies t
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,7 +65,9 @@ FIELDS = tuple(c.name for c in schema.SUPPRESSION_COLUMNS if c.default is None)
 # written with four digits, well within Snowflake's TIMESTAMP_LTZ.
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
 _YEARS = (2000, 9998)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Characters that do not show as themselves: controls (C0, C1), format characters (a right-to-left
+# override makes a pattern read otherwise than it matches) and line or paragraph separators.
+_HIDDEN = ("Cc", "Cf", "Zl", "Zp")
 
 
 class SuppressionError(ValueError):
@@ -147,8 +150,10 @@ def load_suppressions(path: Path, detections: set[str]) -> list[Suppression]:
         for name, value in item.items():
             if isinstance(value, str) and "\\" in value:
                 raise SuppressionError(f"{where}.{name}: holds a backslash, which is not allowed")
-            if isinstance(value, str) and _CONTROL.search(value):
-                raise SuppressionError(f"{where}.{name}: holds a control character")
+            if isinstance(value, str) and any(
+                unicodedata.category(character) in _HIDDEN for character in value
+            ):
+                raise SuppressionError(f"{where}.{name}: holds a control or format character")
         if not _ID.fullmatch(item["id"]):
             raise SuppressionError(f"{where}.id: {item['id']!r} is not {_ID.pattern}")
         if item["id"] in seen:

@@ -1,8 +1,10 @@
--- Persists what the detections find in the events that arrived since the last run: {new_events}
--- is the stream on the events table, {detections} the union of every detection over it (one row
--- per detection and event, FINDING_KEYS; an event is identified by its eventHash, see
--- events_merge.sql). The stream only moves on when this MERGE commits, so each landed event is
--- examined once however late it arrived (selection is by arrival, not eventTime); the MERGE keeps
+-- Persists what the detections find in the events that arrived since the last run: {detections}
+-- is the union of every detection over the stream on the events table (one row per detection and
+-- event, FINDING_KEYS; an event is identified by its eventHash, see events_merge.sql), and
+-- {landed} where each found event's details are read: the stream, and for threshold detections
+-- the events landed before within their window of the new ones (lib/sql.py). The stream only
+-- moves on when this MERGE commits, so each landed event is examined once however late it
+-- arrived (selection is by arrival, not eventTime); the MERGE keeps
 -- a finding from being inserted twice when an event is examined again (a rerun, a recreated
 -- stream). The finding keeps the event's details as they were landed. Rendered from
 -- lib/schema.py: {detected} is each column of f, {event_fields} the key and value of each field a
@@ -13,7 +15,8 @@
 -- Each finding is decided once, when it is made, and never revisited (the alert has seen it), so
 -- the findings already in {findings} (an event examined again) take no part in deciding others:
 -- - suppressed_by: the first suppression (by id) that matches it, or NULL; a suppression that
---   names no detection and sets no condition matches nothing (it would silence the whole pack);
+--   names no detection and sets no condition other than wildcards matches nothing (it would
+--   silence the whole pack);
 -- - duplicate_of: for a finding that is not suppressed and has a dedup_key, the eventID of the
 --   finding that raised the alert for that key: the one already in {findings}, else the earliest
 --   of this run (by eventTime, then eventHash). A suppressed finding never raises the alert for
@@ -43,7 +46,7 @@ USING (
             ) AS event,
             sup.id AS suppressed_by
         FROM ({detections}) AS f
-        INNER JOIN {new_events} AS e ON f.eventHash = e.eventHash
+        INNER JOIN {landed} AS e ON f.eventHash = e.eventHash
         LEFT JOIN {suppressions} AS sup
             ON (sup.detection IS NULL OR sup.detection = f.detection)
             {suppressed}

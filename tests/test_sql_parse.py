@@ -28,6 +28,7 @@ PLACEHOLDERS = Placeholders(
     # A suppression's conditions on a finding, each `AND (...)`.
     suppressed="",
     conditions="sup.region",
+    landed="CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_EVENTS_STREAM",
 )
 # The statements; sql/detections/ holds conditions, which the framework renders (below).
 SQL_FILES = sorted(sql.SQL_DIR.glob("*.sql"))
@@ -51,6 +52,8 @@ def test_sql_file_parses(path: Path) -> None:
             PLACEHOLDERS["detections"],
             "DB.S.STREAM",
             "CLOUDTRAIL_DEV.AUDIT.SUPPRESSIONS",
+            "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_EVENTS",
+            10,
         ),
     ],
     ids=["flatten", "events-merge", "view", "findings-merge"],

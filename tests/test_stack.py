@@ -54,7 +54,7 @@ from support import (
 
 from lib import schema, sql
 from lib.config import ConfigError
-from lib.detections import findings_statement, load_detections
+from lib.detections import findings_statement, load_detections, reach_minutes
 from lib.suppressions import load_suppressions, seed_statement
 
 Deploy = Callable[..., Deployment]
@@ -561,7 +561,12 @@ def test_findings_task_runs_every_detection_over_new_events(dev: Deployment) -> 
         detections, {d.id: f"({d.select(stream_name, events)})" for d in detections}
     )
     assert task.inputs["sqlStatement"] == sql.findings_merge_statement(
-        "CLOUDTRAIL_DEV.AUDIT.FINDINGS", union, stream_name, "CLOUDTRAIL_DEV.AUDIT.SUPPRESSIONS"
+        "CLOUDTRAIL_DEV.AUDIT.FINDINGS",
+        union,
+        stream_name,
+        "CLOUDTRAIL_DEV.AUDIT.SUPPRESSIONS",
+        events,
+        reach_minutes(detections),
     )
     assert task.inputs["started"] is True
     assert task.inputs["schedule"] == {"minutes": 10}

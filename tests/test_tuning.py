@@ -27,6 +27,7 @@ from lib.detections import (
     findings_statement,
     load_detection,
     load_detections,
+    reach_minutes,
 )
 from lib.suppressions import Suppression, SuppressionError, load_suppressions, seed_statement
 
@@ -101,6 +102,8 @@ class Stack:
             ),
             NEW,
             SUPPRESSIONS,
+            EVENTS,
+            reach_minutes(detections),
         )
 
     def suppress(self, *suppressions: Suppression) -> None:
@@ -167,10 +170,11 @@ def test_a_second_past_the_window_is_outside_it(stack_of: Any) -> None:
 
 def test_one_fewer_than_the_count_is_no_finding(stack_of: Any) -> None:
     stack = stack_of(secrets_read(3))
-    assert stack.run(event(0), event(1)) == []
-    # Every read past the count is a finding (each window that ends at it holds 3 or more).
+    first = [event(0), event(1)]
+    assert stack.run(*first) == []
+    # The third read completes the window: the reads that landed before it are found with it.
     more = [event(2), event(3)]
-    assert ids(stack.run(*more)) == ids(more)
+    assert ids(stack.run(*more)) == ids(first + more)
 
 
 def test_distinct_counts_values_not_events(stack_of: Any) -> None:
@@ -193,21 +197,26 @@ def test_events_that_do_not_meet_the_condition_do_not_count(stack_of: Any) -> No
 
 
 def test_history_from_earlier_runs_counts(stack_of: Any) -> None:
-    """The stream holds only the new events; the count reaches into the events table. The
-    events examined before are not examined again: the alert already had its chance."""
+    """The stream holds only the new events; the count reaches into the events table, and the
+    events of the window that landed in earlier runs are found with the one that completes it,
+    each once."""
     stack = stack_of(secrets_read(3))
-    assert stack.run(event(0), event(4)) == []
+    earlier = [event(0), event(4)]
+    assert stack.run(*earlier) == []
     third = event(8)
-    assert ids(stack.run(third)) == [third["eventID"]]
+    assert ids(stack.run(third)) == ids([*earlier, third])
     assert stack.run() == []
+    fourth = event(9)
+    assert ids(stack.run(fourth)) == [fourth["eventID"]]
 
 
 def test_a_late_event_counts_the_history_before_it(stack_of: Any) -> None:
     """An event that arrives after later ones is counted against the events before it."""
     stack = stack_of(secrets_read(3))
-    assert stack.run(event(0), event(1), event(30)) == []
+    earlier = [event(0), event(1)]
+    assert stack.run(*earlier, event(30)) == []
     late = event(2)
-    assert ids(stack.run(late)) == [late["eventID"]]
+    assert ids(stack.run(late)) == ids([*earlier, late])
 
 
 def test_a_burst_whose_later_half_arrives_first_is_found(stack_of: Any) -> None:
@@ -217,7 +226,59 @@ def test_a_burst_whose_later_half_arrives_first_is_found(stack_of: Any) -> None:
     later = [event(5, awsRegion="eu-west-1"), event(9, awsRegion="eu-west-1")]
     assert stack.run(*later) == []
     earlier = [event(0, awsRegion="us-east-1"), event(1, awsRegion="us-east-1")]
-    assert ids(stack.run(*earlier)) == ids(earlier)
+    assert ids(stack.run(*earlier)) == ids(earlier + later)
+    assert stack.alerted() == [("threat_secretsmanager_bulk_retrieval", "medium", 4)]
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
+def test_whatever_the_order_of_arrival_the_stack_finds_what_one_run_finds(
+    order: tuple[int, ...], tmp_path: Path
+) -> None:
+    """Three deliveries of one principal's reads (a burst over two hours, a read alone, another
+    principal's), landed in every order: the findings task ends up with the findings of one run
+    over all of them, each found once."""
+    other = "arn:aws:iam::111122223333:user/trent"
+    deliveries = [
+        [event(0), event(4), event(61, actor=other)],
+        [event(8), event(40), event(62, actor=other)],
+        [event(9), event(63, actor=other), event(200)],
+    ]
+    stack = Stack([secrets_read(3)], tmp_path)
+    found = [f for i in order for f in stack.run(*deliveries[i])]
+    everything = Engine([secrets_read(3)])
+    files = [log_file(tmp_path / f"all-{i}.json.gz", d) for i, d in enumerate(deliveries)]
+    assert everything.load(files) == []
+    everything.land()
+    assert ids(found) == ids(everything.detected())
+    assert len(found) == 7
+
+
+def test_a_suppressed_last_delivery_leaves_the_burst_alerted(stack_of: Any) -> None:
+    """The reads that complete the window are suppressed (their region); the burst's other reads,
+    found with them, are not, and raise the alert."""
+    stack = stack_of(secrets_read(4))
+    stack.suppress(suppression(region="us-east-1"))
+    later = [event(5, awsRegion="eu-west-1"), event(9, awsRegion="eu-west-1")]
+    assert stack.run(*later) == []
+    found = stack.run(event(0, awsRegion="us-east-1"), event(1, awsRegion="us-east-1"))
+    assert sorted((f["awsRegion"], f["suppressed_by"]) for f in found) == [
+        ("eu-west-1", None),
+        ("eu-west-1", None),
+        ("us-east-1", "s1"),
+        ("us-east-1", "s1"),
+    ]
+    assert stack.alerted() == [("threat_secretsmanager_bulk_retrieval", "medium", 2)]
+
+
+def test_a_burst_across_the_hour_raises_the_next_hours_alert(stack_of: Any) -> None:
+    """Dedup by hour: a burst from 10:58 to 11:02 whose 11:00 reads landed before the 10:58 one
+    still raises 11:00's alert, as a run over all the events would."""
+    detection = dataclasses.replace(secrets_read(3), dedup=HOURLY)
+    stack = stack_of(detection)
+    stack.run(event(5), event(6), event(7))
+    assert stack.run(event(60), event(62)) == []
+    found = stack.run(event(58))
+    assert len(found) == 3
     assert stack.alerted() == [("threat_secretsmanager_bulk_retrieval", "medium", 2)]
 
 
@@ -230,13 +291,18 @@ def test_a_window_after_the_event_counts_only_within_it(stack_of: Any) -> None:
 
 
 def test_events_without_an_actor_are_one_group(stack_of: Any) -> None:
-    """A missing group value (an AWS service, an anonymous caller) is a group of its own."""
+    """A missing group value (an AWS service, an anonymous caller) is a group of its own, apart
+    from an empty one."""
     anonymous = [event(m, actor="x") for m in (0, 1, 2)]
     for read in anonymous:
         del read["userIdentity"]["arn"]
     found = stack_of(secrets_read(3)).run(*anonymous)
     assert ids(found) == ids(anonymous)
     assert {f["userIdentityArn"] for f in found} == {None}
+    mixed = [event(0, actor=""), *copy.deepcopy(anonymous[1:])]
+    for read in mixed[1:]:
+        read["eventID"] = f"{read['eventID']}-again"
+    assert stack_of(secrets_read(3)).run(*mixed) == []
 
 
 def test_an_event_without_a_time_is_in_no_window(stack_of: Any) -> None:
@@ -392,7 +458,7 @@ def test_a_condition_matches_its_field(condition: str, stack_of: Any) -> None:
 
 def test_the_first_matching_suppression_by_id_is_recorded(stack_of: Any) -> None:
     stack = stack_of(every_read(None))
-    stack.suppress(suppression(id="z", region="eu-%"), suppression(id="m", region="%"))
+    stack.suppress(suppression(id="z", region="eu-%"), suppression(id="m", region="eu-w%"))
     assert [f["suppressed_by"] for f in stack.run(event(1))] == ["m"]
 
 
@@ -459,13 +525,17 @@ def test_an_event_examined_again_does_not_decide_a_new_finding(tmp_path: Path) -
     assert (new["suppressed_by"], new["duplicate_of"]) == (None, None)
 
 
-def test_a_suppression_of_nothing_in_particular_matches_nothing(stack_of: Any) -> None:
-    """A row added with SQL that names no detection and sets no condition would silence the
-    whole pack: it matches no finding."""
+@pytest.mark.parametrize("condition", ["", ", actor_arn", ", event_name"])
+def test_a_suppression_of_nothing_in_particular_matches_nothing(
+    stack_of: Any, condition: str
+) -> None:
+    """A row added with SQL that names no detection and sets no condition, or only wildcards,
+    would silence the whole pack: it matches no finding."""
     stack = stack_of(every_read(None))
+    value = ", '%_'" if condition else ""
     stack.engine.query(
-        f"INSERT INTO {SUPPRESSIONS} (id, reason, owner, expires_at) "
-        "VALUES ('everything', 'oops', 'soc', '2099-01-01T00:00:00Z')"
+        f"INSERT INTO {SUPPRESSIONS} (id, reason, owner, expires_at{condition}) "
+        f"VALUES ('everything', 'oops', 'soc', '2099-01-01T00:00:00Z'{value})"
     )
     assert [f["suppressed_by"] for f in stack.run(event(1))] == [None]
 
@@ -549,9 +619,13 @@ def test_a_valid_file_loads_with_its_expiry_in_utc(tmp_path: Path) -> None:
         (("ci-deploy/%", "ci-deploy\\\\%"), r"suppressions\[0\]\.actor_arn: holds a backslash"),
         (
             ("actor_arn: arn:aws:sts::111122223333:assumed-role/ci-deploy/%", 'actor_arn: "a\\tb"'),
-            r"suppressions\[0\]\.actor_arn: holds a control character",
+            r"suppressions\[0\]\.actor_arn: holds a control or format character",
         ),
-        (("id: ci", 'id: "ci\\n"'), r"suppressions\[0\]\.id: holds a control character"),
+        (("id: ci", 'id: "ci\\n"'), r"suppressions\[0\]\.id: holds a control or format character"),
+        (
+            ("reason: the deploy pipeline manages IAM", 'reason: "the \\u202edeploy pipeline"'),
+            r"suppressions\[0\]\.reason: holds a control or format character",
+        ),
         (("id: ci", "id: c i"), r"suppressions\[0\]\.id: 'c i' is not"),
         (
             (
@@ -577,6 +651,7 @@ def test_a_valid_file_loads_with_its_expiry_in_utc(tmp_path: Path) -> None:
         "backslash",
         "control-character",
         "newline-in-id",
+        "right-to-left-override",
         "id",
         "only-wildcards",
         "expiry-overflows",
