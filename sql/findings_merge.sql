@@ -9,7 +9,8 @@
 -- stream). The finding keeps the event's details as they were landed. Rendered from
 -- lib/schema.py: {detected} is each column of f, {event_fields} the key and value of each field a
 -- finding keeps (Column.in_finding), {suppressed} a suppression's conditions on f
--- (SUPPRESSION_CONDITIONS), {columns} / {values} every column of the FINDINGS table.
+-- (SUPPRESSION_CONDITIONS) and {conditions} each of them without its wildcards, {found} every
+-- column of n but duplicate_of, {columns} / {values} every column of the FINDINGS table.
 -- first_seen_at is the statement's start time, which is also the time suppressions are checked
 -- against: one that has expired (expires_at) no longer applies.
 -- Each finding is decided once, when it is made, and never revisited (the alert has seen it), so
