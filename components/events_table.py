@@ -24,7 +24,8 @@ class EventsTableArgs:
     raw_table: str
     """Fully qualified name of the raw table the stream follows."""
     raw: pulumi.Resource
-    warehouse: str
+    warehouse: str | None
+    """None: serverless (scheduling.py)."""
     interval_minutes: int
     task_grant: list[pulumi.Resource]
     """What the task must wait for to run as its owner (AccountGrants.tasks)."""

@@ -36,7 +36,8 @@ class FindingsArgs:
     """Fully qualified name of the SUPPRESSIONS table the findings task reads."""
     suppressions: pulumi.Resource
     """The SUPPRESSIONS table itself, which the task must follow."""
-    warehouse: str
+    warehouse: str | None
+    """None: serverless (scheduling.py)."""
     interval_minutes: int
     task_grant: list[pulumi.Resource]
 

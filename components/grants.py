@@ -34,13 +34,16 @@ class AccountGrantsArgs:
     """The role of the component's Snowflake provider, which may grant account privileges."""
     alerts: bool
     """The owner role runs an alert too."""
+    serverless_tasks: bool
+    """The owner role's tasks run on serverless compute (no warehouse)."""
 
 
 class AccountGrants(pulumi.ComponentResource):
     """Declared with the admin provider: only ACCOUNTADMIN (or MANAGE GRANTS) grants these."""
 
     tasks: list[pulumi.Resource]
-    """What a task of the owner role must wait for (EXECUTE TASK granted)."""
+    """What a task of the owner role must wait for (EXECUTE TASK, and for serverless tasks
+    EXECUTE MANAGED TASK, granted)."""
     alerts: list[pulumi.Resource]
     """What an alert of the owner role must wait for (EXECUTE ALERT, ALERT_VIEWER granted)."""
 
@@ -49,14 +52,16 @@ class AccountGrants(pulumi.ComponentResource):
     ) -> None:
         super().__init__("cloudtrail-snowflake:snowflake:AccountGrants", name, None, opts)
 
-        def shared(suffix: str, former: tuple[str, str]) -> pulumi.ResourceOptions:
-            """Kept on destroy; aliased to the name it had under its former component."""
-            alias = moved_from(*former, f"{former[1]}-{suffix}")
+        def shared(suffix: str, former: tuple[str, str] | None) -> pulumi.ResourceOptions:
+            """Kept on destroy; aliased to the name it had under its former component, if any."""
+            aliases = [] if former is None else [moved_from(*former, f"{former[1]}-{suffix}")]
             return pulumi.ResourceOptions.merge(
-                SHARED_GRANT, pulumi.ResourceOptions(parent=self, aliases=[alias])
+                SHARED_GRANT, pulumi.ResourceOptions(parent=self, aliases=aliases)
             )
 
-        def privilege(suffix: str, privilege: str, former: tuple[str, str]) -> pulumi.Resource:
+        def privilege(
+            suffix: str, privilege: str, former: tuple[str, str] | None
+        ) -> pulumi.Resource:
             return snowflake.GrantPrivilegesToAccountRole(
                 f"{name}-{suffix}",
                 account_role_name=args.owner_role,
@@ -67,8 +72,13 @@ class AccountGrants(pulumi.ComponentResource):
 
         # The admin role has both privileges already (ACCOUNTADMIN does): nothing to grant.
         owner_is_admin = args.owner_role == args.admin_role
-        # Tasks run as their owner, which needs EXECUTE TASK on the account.
+        # Tasks run as their owner, which needs EXECUTE TASK on the account, and to run on
+        # serverless compute, EXECUTE MANAGED TASK.
         self.tasks = [] if owner_is_admin else [privilege("execute-task", "EXECUTE TASK", _EVENTS)]
+        if args.serverless_tasks and not owner_is_admin:
+            self.tasks.append(
+                privilege("execute-managed-task", "EXECUTE MANAGED TASK", former=None)
+            )
         self.alerts = []
         if args.alerts:
             # Creating and resuming an alert needs EXECUTE ALERT on the account.

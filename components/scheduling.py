@@ -1,6 +1,15 @@
 """What the two scheduled MERGEs share (the events task, the findings task): an append-only
 stream on the table they read, and a started task that runs the MERGE over that stream only
-when it has rows. Not a component: each belongs to the component that owns its target table."""
+when it has rows. Not a component: each belongs to the component that owns its target table.
+
+Two ways to run the task (the stack setting `taskCompute`):
+- serverless and triggered (the default): no warehouse and no schedule; Snowflake runs the task
+  when the stream has rows (at most every 30 s by default) and bills the seconds of compute it
+  uses, with no minimum; checking an empty stream costs nothing. TARGET_COMPLETION_INTERVAL,
+  which a serverless triggered task requires, is the time Snowflake sizes each run to finish in.
+- a warehouse on a schedule: every interval, the task checks the stream and, when it has rows,
+  wakes the warehouse (billed for at least 60 s each time it resumes).
+"""
 
 from __future__ import annotations
 
@@ -23,10 +32,12 @@ class ScheduledMerge:
     task: str
     statement: Callable[[str], str]
     """The task's MERGE, given the stream's fully qualified name."""
-    warehouse: str
+    warehouse: str | None
+    """The warehouse of a scheduled task; None for a serverless task triggered by its stream."""
     interval_minutes: int
+    """The schedule of a warehouse task; a serverless task's target completion interval."""
     after: list[pulumi.Resource]
-    """What the task needs first besides its stream: the target table, the EXECUTE TASK grant."""
+    """What the task needs first besides its stream: the target table, the grants to run it."""
     stream_comment: str
     task_comment: str
 
@@ -54,8 +65,12 @@ def stream_and_task(name: str, parent: pulumi.Resource, merge: ScheduledMerge) -
         name=merge.task,
         sql_statement=merge.statement(stream_name),
         warehouse=merge.warehouse,
-        schedule={"minutes": merge.interval_minutes},
-        # Checked without a warehouse: an interval with nothing new costs nothing.
+        schedule=None if merge.warehouse is None else {"minutes": merge.interval_minutes},
+        target_completion_interval=(
+            {"minutes": merge.interval_minutes} if merge.warehouse is None else None
+        ),
+        # Without a schedule, what triggers the task; with one, checked without waking the
+        # warehouse, so an interval with nothing new costs nothing.
         when=f"SYSTEM$STREAM_HAS_DATA('{stream_name}')",
         # The flatten's TRY_CAST reads CloudTrail's ISO 8601 times under the session's
         # TIMESTAMP_INPUT_FORMAT: an account that changed it would land every event untyped.

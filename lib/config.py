@@ -27,6 +27,9 @@ REQUIRED_PREVIEW_FEATURES = (
     "snowflake_notification_integration_resource",
 )
 
+# How the events and findings tasks run (components/scheduling.py).
+TASK_COMPUTE = ("serverless", "warehouse")
+
 # Provider settings read from the `snowflake:` namespace and passed to both explicit providers.
 SNOWFLAKE_CONNECTION_KEYS = ("organizationName", "accountName", "user", "authenticator", "host")
 SNOWFLAKE_SECRET_KEYS = ("privateKey", "privateKeyPassphrase", "password")
@@ -90,6 +93,8 @@ class StackConfig:
     findings_interval_minutes: int
     alert_emails: tuple[str, ...]
     alert_sns: bool
+    task_compute: str
+    """How the events and findings tasks run: one of TASK_COMPUTE."""
     suppressions_file: str | None
     """The file the SUPPRESSIONS table is seeded from (lib/suppressions.py); None = none."""
 
@@ -118,6 +123,11 @@ class StackConfig:
     @property
     def integration_name(self) -> str:
         return f"{self.snowflake_prefix}_S3"
+
+    @property
+    def task_warehouse(self) -> str | None:
+        """The warehouse the events and findings tasks run on; None: serverless."""
+        return self.snowflake_warehouse if self.task_compute == "warehouse" else None
 
     @property
     def alerting(self) -> bool:
@@ -163,6 +173,13 @@ def _parse_identifier(key: str, raw: str | None, default: str) -> str:
     # The provider quotes identifiers, so a lower-case name would become case-sensitive; upper
     # case is what Snowflake stores for the unquoted names users type.
     return value.upper()
+
+
+def _parse_choice(key: str, raw: str | None, choices: tuple[str, ...], default: str) -> str:
+    value = default if raw is None else raw
+    if value not in choices:
+        raise _invalid(key, raw, f"expected one of {', '.join(choices)}")
+    return value
 
 
 def _parse_minutes(key: str, raw: str | None, default: int) -> int:
@@ -322,6 +339,7 @@ def parse_config(get: Callable[[str], str | None], stack: str) -> StackConfig:
         findings_interval_minutes=findings_minutes,
         alert_emails=alert_emails,
         alert_sns=alert_sns,
+        task_compute=_parse_choice("taskCompute", get("taskCompute"), TASK_COMPUTE, "serverless"),
         suppressions_file=get("suppressionsFile") or None,
     )
 

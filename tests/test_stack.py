@@ -142,7 +142,11 @@ def test_admin_role_owns_only_the_integration_and_grants_usage(dev: Deployment) 
         if resource.type.startswith("snowflake:"):
             uses_admin = resource.provider.startswith(f"{admin_urn}::")
             assert uses_admin == (resource.type in (STORAGE_INTEGRATION, GRANT)), resource.name
-    assert {g.name for g in dev.all(GRANT)} == {"trust-usage", "grants-execute-task"}
+    assert {g.name for g in dev.all(GRANT)} == {
+        "trust-usage",
+        "grants-execute-task",
+        "grants-execute-managed-task",
+    }
     grant = dev.named("trust-usage")
     assert grant.inputs["accountRoleName"] == "SYSADMIN"
     assert grant.inputs["privileges"] == ["USAGE"]
@@ -375,7 +379,12 @@ def test_account_level_grants_outlive_the_stack_that_declared_them(deploy: Deplo
     deployment = deploy(CONFIGS["alerts"])
     grants = [*deployment.all(GRANT), *deployment.all(DATABASE_ROLE_GRANT)]
     retained = {g.name for g in grants if g.retain_on_delete}
-    assert retained == {"grants-execute-task", "grants-execute-alert", "grants-alert-viewer"}
+    assert retained == {
+        "grants-execute-task",
+        "grants-execute-managed-task",
+        "grants-execute-alert",
+        "grants-alert-viewer",
+    }
     for grant in grants:
         on_account = grant.type == DATABASE_ROLE_GRANT or grant.inputs.get("onAccount") is True
         assert grant.retain_on_delete == on_account, grant.name
@@ -508,6 +517,11 @@ def test_schema_in_an_existing_database_waits_for_nothing_else(deploy: Deploy) -
         ({"logRetentionDays": "-3"}, r"cloudtrail-snowflake:logRetentionDays = '-3'"),
         ({"kmsKeyArn": "not-an-arn"}, r"cloudtrail-snowflake:kmsKeyArn = 'not-an-arn'"),
         ({"snowflake:role": "SYSADMIN"}, r"snowflake:role = 'SYSADMIN'"),
+        (
+            {"taskCompute": "Serverless"},
+            r"cloudtrail-snowflake:taskCompute = 'Serverless' is invalid: expected one of "
+            r"serverless, warehouse",
+        ),
     ],
 )
 def test_bad_config_fails_before_any_resource_exists(
@@ -537,8 +551,6 @@ def test_events_task_merges_the_raw_stream_into_the_typed_table(dev: Deployment)
     )
     assert task.inputs["started"] is True
     assert task.inputs["when"] == f"SYSTEM$STREAM_HAS_DATA('{stream_name}')"
-    assert task.inputs["schedule"] == {"minutes": 5}
-    assert task.inputs["warehouse"] == "COMPUTE_WH"
     # An account-wide TIMESTAMP_INPUT_FORMAT must not make TRY_CAST miss CloudTrail's times.
     assert task.inputs["timestampInputFormat"] == "AUTO"
     assert dev.depends_on(task, stream) and dev.depends_on(task, table)
@@ -569,7 +581,6 @@ def test_findings_task_runs_every_detection_over_new_events(dev: Deployment) -> 
         reach_minutes(detections),
     )
     assert task.inputs["started"] is True
-    assert task.inputs["schedule"] == {"minutes": 10}
     assert task.inputs["when"] == f"SYSTEM$STREAM_HAS_DATA('{stream_name}')"
     assert dev.depends_on(task, stream) and dev.depends_on(task, dev.named("findings-table"))
     assert dev.depends_on(task, dev.named("suppressions-table"))
@@ -581,20 +592,48 @@ def test_findings_task_runs_every_detection_over_new_events(dev: Deployment) -> 
 
 
 def test_tasks_are_owned_by_the_owner_role_with_execute_task(dev: Deployment) -> None:
-    grant = dev.named("grants-execute-task")
-    assert grant.inputs["accountRoleName"] == "SYSADMIN"
-    assert grant.inputs["privileges"] == ["EXECUTE TASK"]
-    assert grant.inputs["onAccount"] is True
+    """Serverless by default: EXECUTE MANAGED TASK too, both granted before any task exists."""
     owner = next(p for p in dev.all(SNOWFLAKE_PROVIDER) if p.name == "snowflake-owner")
-    for task in dev.all(TASK):
-        assert task.provider.startswith(f"{owner.urn}::")
-        assert dev.depends_on(task, grant)
+    for suffix, privilege in (("task", "EXECUTE TASK"), ("managed-task", "EXECUTE MANAGED TASK")):
+        grant = dev.named(f"grants-execute-{suffix}")
+        assert grant.inputs["accountRoleName"] == "SYSADMIN"
+        assert grant.inputs["privileges"] == [privilege]
+        assert grant.inputs["onAccount"] is True
+        for task in dev.all(TASK):
+            assert task.provider.startswith(f"{owner.urn}::")
+            assert dev.depends_on(task, grant)
+
+
+def test_tasks_are_serverless_and_triggered_by_default(dev: Deployment) -> None:
+    """No warehouse to wake and no schedule: each task runs when its stream has rows, sized to
+    finish within its interval."""
+    for name, minutes in (("events-raw-task", 5), ("findings-events-task", 10)):
+        task = dev.named(name)
+        assert task.inputs.get("warehouse") is None
+        assert task.inputs.get("schedule") is None
+        assert task.inputs["targetCompletionInterval"] == {"minutes": minutes}
+        assert task.inputs["when"].startswith("SYSTEM$STREAM_HAS_DATA(")
+
+
+def test_tasks_on_a_warehouse_run_on_a_schedule(deploy: Deploy) -> None:
+    deployment = deploy(
+        {"taskCompute": "warehouse", "eventsIntervalMinutes": "1", "findingsIntervalMinutes": "60"}
+    )
+    for name, minutes in (("events-raw-task", 1), ("findings-events-task", 60)):
+        task = deployment.named(name)
+        assert task.inputs["warehouse"] == "COMPUTE_WH"
+        assert task.inputs["schedule"] == {"minutes": minutes}
+        assert task.inputs.get("targetCompletionInterval") is None
+        assert task.inputs["when"].startswith("SYSTEM$STREAM_HAS_DATA(")
+    # Serverless compute is not used, so not granted.
+    assert {g.name for g in deployment.all(GRANT)} == {"trust-usage", "grants-execute-task"}
 
 
 def test_intervals_come_from_the_config(deploy: Deploy) -> None:
     deployment = deploy({"eventsIntervalMinutes": "1", "findingsIntervalMinutes": "60"})
-    assert deployment.named("events-raw-task").inputs["schedule"] == {"minutes": 1}
-    assert deployment.named("findings-events-task").inputs["schedule"] == {"minutes": 60}
+    events, findings = deployment.named("events-raw-task"), deployment.named("findings-events-task")
+    assert events.inputs["targetCompletionInterval"] == {"minutes": 1}
+    assert findings.inputs["targetCompletionInterval"] == {"minutes": 60}
 
 
 def test_no_execute_task_grant_when_the_admin_role_owns_everything(deploy: Deploy) -> None:
