@@ -69,6 +69,9 @@ def stream_and_task(name: str, parent: pulumi.Resource, merge: ScheduledMerge) -
         target_completion_interval=(
             {"minutes": merge.interval_minutes} if merge.warehouse is None else None
         ),
+        # Snowflake sizes a serverless run from the last ones; the first start small (its own
+        # default is larger), as these MERGEs usually take seconds on an X-Small.
+        user_task_managed_initial_warehouse_size="XSMALL" if merge.warehouse is None else None,
         # Without a schedule, what triggers the task; with one, checked without waking the
         # warehouse, so an interval with nothing new costs nothing.
         when=f"SYSTEM$STREAM_HAS_DATA('{stream_name}')",

@@ -612,6 +612,7 @@ def test_tasks_are_serverless_and_triggered_by_default(dev: Deployment) -> None:
         assert task.inputs.get("warehouse") is None
         assert task.inputs.get("schedule") is None
         assert task.inputs["targetCompletionInterval"] == {"minutes": minutes}
+        assert task.inputs["userTaskManagedInitialWarehouseSize"] == "XSMALL"
         assert task.inputs["when"].startswith("SYSTEM$STREAM_HAS_DATA(")
 
 
@@ -624,6 +625,7 @@ def test_tasks_on_a_warehouse_run_on_a_schedule(deploy: Deploy) -> None:
         assert task.inputs["warehouse"] == "COMPUTE_WH"
         assert task.inputs["schedule"] == {"minutes": minutes}
         assert task.inputs.get("targetCompletionInterval") is None
+        assert task.inputs.get("userTaskManagedInitialWarehouseSize") is None
         assert task.inputs["when"].startswith("SYSTEM$STREAM_HAS_DATA(")
     # Serverless compute is not used, so not granted.
     assert {g.name for g in deployment.all(GRANT)} == {"trust-usage", "grants-execute-task"}
