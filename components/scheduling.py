@@ -21,6 +21,12 @@ import pulumi_snowflake as snowflake
 
 from components.location import SnowflakeLocation
 
+# SUSPEND_TASK_AFTER_NUM_FAILURES: after this many failed runs in a row Snowflake suspends a task.
+# Snowflake's default, set so that an account-level change cannot make it 0 (retry a failing
+# statement forever) or 1 (stop at the first error). A suspended task loses nothing: its stream
+# keeps every row until a run commits (docs/operations.md, "When a task fails").
+SUSPEND_AFTER_FAILURES = 10
+
 
 @dataclass
 class ScheduledMerge:
@@ -78,6 +84,7 @@ def stream_and_task(name: str, parent: pulumi.Resource, merge: ScheduledMerge) -
         # The flatten's TRY_CAST reads CloudTrail's ISO 8601 times under the session's
         # TIMESTAMP_INPUT_FORMAT: an account that changed it would land every event untyped.
         timestamp_input_format="AUTO",
+        suspend_task_after_num_failures=SUSPEND_AFTER_FAILURES,
         started=True,
         comment=merge.task_comment,
         opts=location.options(parent, [stream, *merge.after]),

@@ -613,6 +613,8 @@ def test_tasks_are_serverless_and_triggered_by_default(dev: Deployment) -> None:
         assert task.inputs.get("schedule") is None
         assert task.inputs["targetCompletionInterval"] == {"minutes": minutes}
         assert task.inputs["userTaskManagedInitialWarehouseSize"] == "XSMALL"
+        # Set, not left to the account: 0 would retry a failing MERGE forever.
+        assert task.inputs["suspendTaskAfterNumFailures"] == 10
         assert task.inputs["when"].startswith("SYSTEM$STREAM_HAS_DATA(")
 
 
