@@ -275,8 +275,9 @@ def _same(columns: list[str], a: str, b: str) -> str:
     )
 
 
-def _field(path: Any) -> str:
-    """`tests[0].event.eventTime` for the path of a value in the metadata."""
+def field(path: Any) -> str:
+    """`tests[0].event.eventTime` for the path of a value in a YAML file (a detection's
+    metadata, a suppressions file), as jsonschema gives it."""
     text = ""
     for step in path:
         text += f"[{step}]" if isinstance(step, int) else f".{step}"
@@ -284,7 +285,7 @@ def _field(path: Any) -> str:
 
 
 def _problem(error: jsonschema.ValidationError) -> str:
-    where = _field(error.absolute_path)
+    where = field(error.absolute_path)
     if error.validator in ("contains", "minContains"):
         # The default message repeats the whole list, or says nothing of what is missing.
         what = f"needs at least 2 {error.schema['contains']['description']}"

@@ -29,7 +29,7 @@ import jsonschema
 import yaml
 
 from lib import schema
-from lib.detections import parse_yaml
+from lib.detections import field, parse_yaml
 
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 1024}
 FILE_SCHEMA: dict[str, Any] = {
@@ -98,13 +98,6 @@ class Suppression:
         }
 
 
-def _where(path: Any) -> str:
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else f".{step}"
-    return text.lstrip(".")
-
-
 def _expiry(where: str, text: str) -> datetime:
     """`text` as a time in UTC, if it is one with its zone in _YEARS."""
     try:
@@ -141,7 +134,7 @@ def load_suppressions(path: Path, detections: set[str]) -> list[Suppression]:
         content = {"suppressions": []}
     invalid = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(content))
     if invalid is not None:
-        where = _where(invalid.absolute_path)
+        where = field(invalid.absolute_path)
         raise SuppressionError(f"{path}: {where + ': ' if where else ''}{invalid.message}")
     suppressions: list[Suppression] = []
     seen: set[str] = set()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -398,14 +399,27 @@ def test_without_dedup_or_a_time_every_finding_is_alerted(stack_of: Any) -> None
     assert [(f["dedup_key"], f["duplicate_of"]) for f in plain] == [(None, None), (None, None)]
 
 
+BULK = "threat_secretsmanager_bulk_retrieval"
+
+
+def bulk_copy(folder: Path, metadata: Callable[[str], str]) -> Path:
+    """The bulk-retrieval detection copied to `folder` with its .yml's text changed by
+    `metadata`; the .yml's path."""
+    meta = (DETECTIONS_DIR / f"{BULK}.yml").read_text()
+    (folder / f"{BULK}.sql").write_text((DETECTIONS_DIR / f"{BULK}.sql").read_text())
+    path = folder / f"{BULK}.yml"
+    path.write_text(metadata(meta))
+    return path
+
+
+def without(meta: str, start: str, end: str) -> str:
+    """`meta` without the text from `start` up to `end` (not included)."""
+    return meta[: meta.index(start)] + meta[meta.index(end, meta.index(start)) :]
+
+
 def test_a_threshold_detection_dedups_by_its_threshold_by_default(tmp_path: Path) -> None:
-    name = "threat_secretsmanager_bulk_retrieval"
-    meta = (DETECTIONS_DIR / f"{name}.yml").read_text()
-    start = meta.index("\ndedup:")
-    end = meta.index("\n", meta.index("window_minutes", start))
-    (tmp_path / f"{name}.yml").write_text(meta[:start] + meta[end:])
-    (tmp_path / f"{name}.sql").write_text((DETECTIONS_DIR / f"{name}.sql").read_text())
-    detection = load_detection(tmp_path / f"{name}.yml")
+    path = bulk_copy(tmp_path, lambda meta: without(meta, "\ndedup:", "\nfalse_positives:"))
+    detection = load_detection(path)
     assert detection.threshold is not None
     assert detection.dedup == Dedup(
         detection.threshold.group_by, detection.threshold.window_minutes
@@ -729,23 +743,15 @@ def test_the_reported_keys_are_the_findings_columns() -> None:
 def test_bad_threshold_metadata_is_refused(
     tmp_path: Path, change: tuple[str, str], message: str
 ) -> None:
-    name = "threat_secretsmanager_bulk_retrieval"
-    meta = (DETECTIONS_DIR / f"{name}.yml").read_text()
-    assert change[0] in meta
-    (tmp_path / f"{name}.yml").write_text(meta.replace(*change, 1))
-    (tmp_path / f"{name}.sql").write_text((DETECTIONS_DIR / f"{name}.sql").read_text())
+    assert change[0] in (DETECTIONS_DIR / f"{BULK}.yml").read_text()
+    path = bulk_copy(tmp_path, lambda meta: meta.replace(*change, 1))
     with pytest.raises(DetectionError, match=message):
-        load_detection(tmp_path / f"{name}.yml")
+        load_detection(path)
 
 
 def test_the_cases_of_a_detection_without_threshold_give_one_event(tmp_path: Path) -> None:
-    name = "threat_secretsmanager_bulk_retrieval"
-    meta = (DETECTIONS_DIR / f"{name}.yml").read_text()
-    start = meta.index("\nthreshold:")
-    end = meta.index("\ndedup:")
-    (tmp_path / f"{name}.yml").write_text(meta[:start] + meta[end:])
-    (tmp_path / f"{name}.sql").write_text((DETECTIONS_DIR / f"{name}.sql").read_text())
+    path = bulk_copy(tmp_path, lambda meta: without(meta, "\nthreshold:", "\ndedup:"))
     with pytest.raises(
         DetectionError, match=r"tests\[0\]: the cases of a detection without threshold give `event`"
     ):
-        load_detection(tmp_path / f"{name}.yml")
+        load_detection(path)
