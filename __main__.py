@@ -22,6 +22,7 @@ from components.events_table import EventsTable, EventsTableArgs
 from components.findings import Findings, FindingsArgs
 from components.findings_alerts import FindingsAlerts, FindingsAlertsArgs
 from components.grants import AccountGrants, AccountGrantsArgs
+from components.notifications import Notifications, NotificationsArgs
 from components.providers import snowflake_provider
 from components.snowflake_integration import SnowflakeIntegration, SnowflakeIntegrationArgs
 from components.snowflake_schema import SnowflakeSchema, SnowflakeSchemaArgs
@@ -98,6 +99,28 @@ def main() -> None:
         opts=owned,
     ).location
 
+    # Where alerts and the pipe's and tasks' errors go, when asked for.
+    notifications = (
+        Notifications(
+            "notifications",
+            NotificationsArgs(
+                emails=list(cfg.alert_emails),
+                sns=cfg.alert_sns,
+                name_prefix=cfg.name_prefix,
+                integration_prefix=cfg.snowflake_prefix,
+                account_id=account_id,
+                partition=partition,
+                region=region,
+                owner_role=cfg.snowflake_owner_role,
+                admin_role=cfg.snowflake_admin_role,
+                admin_provider=admin,
+            ),
+        )
+        if cfg.alerting
+        else None
+    )
+    errors = None if notifications is None else notifications.destinations.errors
+
     ingest = SnowpipeIngest(
         "ingest",
         SnowpipeIngestArgs(
@@ -107,6 +130,7 @@ def main() -> None:
             integration=trust.integration,
             integration_ready=trust.ready,
             manage_notification=cfg.manages_bucket_notification,
+            errors=errors,
         ),
         opts=owned,
     )
@@ -131,6 +155,7 @@ def main() -> None:
             warehouse=cfg.task_warehouse,
             interval_minutes=cfg.events_interval_minutes,
             task_grant=grants.tasks,
+            errors=errors,
         ),
         opts=owned,
     )
@@ -173,35 +198,28 @@ def main() -> None:
             warehouse=cfg.task_warehouse,
             interval_minutes=cfg.findings_interval_minutes,
             task_grant=grants.tasks,
+            errors=errors,
         ),
         opts=owned,
     )
 
-    if cfg.alerting:
+    if notifications is not None:
         notify = FindingsAlerts(
             "alerts",
             FindingsAlertsArgs(
                 location=location,
                 findings_table=findings.findings_table,
+                findings=findings.table,
                 warehouse=cfg.snowflake_warehouse,
                 interval_minutes=cfg.findings_interval_minutes,
-                emails=list(cfg.alert_emails),
-                sns=cfg.alert_sns,
-                name_prefix=cfg.name_prefix,
-                integration_prefix=cfg.snowflake_prefix,
-                account_id=account_id,
-                partition=partition,
-                region=region,
-                owner_role=cfg.snowflake_owner_role,
-                admin_role=cfg.snowflake_admin_role,
-                admin_provider=admin,
-                findings=findings.table,
+                destinations=notifications.destinations,
                 alert_grants=grants.alerts,
             ),
             opts=owned,
         )
         pulumi.export("alert", notify.alert_name)
-        pulumi.export("findingsTopicArn", notify.topic_arn)
+        pulumi.export("notifiedTable", notify.notified_table)
+        pulumi.export("findingsTopicArn", notifications.topic_arn)
 
     pulumi.export("bucket", logs.bucket_name)
     pulumi.export("trailArn", logs.trail_arn)

@@ -13,6 +13,7 @@ import pulumi
 import pulumi_snowflake as snowflake
 
 from components.location import SnowflakeLocation
+from components.notifications import ErrorNotifications
 from components.scheduling import ScheduledMerge, stream_and_task
 from lib import sql
 from lib.schema import EVENT_COLUMNS, EVENTS_TABLE, EVENTS_TASK, RAW_STREAM
@@ -28,6 +29,8 @@ class EventsTableArgs:
     """None: serverless (scheduling.py)."""
     interval_minutes: int
     task_grant: list[pulumi.Resource]
+    errors: ErrorNotifications | None
+    """Where the task reports a failed run (Notifications' SNS integration), if anywhere."""
     """What the task must wait for to run as its owner (AccountGrants.tasks)."""
 
 
@@ -71,6 +74,7 @@ class EventsTable(pulumi.ComponentResource):
                 warehouse=args.warehouse,
                 interval_minutes=args.interval_minutes,
                 after=[self.table, *args.task_grant],
+                errors=args.errors,
                 stream_comment="Log files loaded since the events task last ran",
                 task_comment="Lands new CloudTrail events in CLOUDTRAIL_EVENTS",
             ),

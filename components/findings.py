@@ -13,6 +13,7 @@ import pulumi
 import pulumi_snowflake as snowflake
 
 from components.location import SnowflakeLocation
+from components.notifications import ErrorNotifications
 from components.scheduling import ScheduledMerge, stream_and_task
 from lib import sql
 from lib.detections import Detection, findings_statement, reach_minutes
@@ -40,6 +41,8 @@ class FindingsArgs:
     """None: serverless (scheduling.py)."""
     interval_minutes: int
     task_grant: list[pulumi.Resource]
+    errors: ErrorNotifications | None
+    """Where the task reports a failed run (Notifications' SNS integration), if anywhere."""
 
 
 class Findings(pulumi.ComponentResource):
@@ -60,6 +63,9 @@ class Findings(pulumi.ComponentResource):
             name=FINDINGS_TABLE,
             comment="One row per detection and CloudTrail event, kept by the findings task",
             columns=[{"name": c.identifier, "type": c.type} for c in FINDING_COLUMNS],
+            # The findings alert's stream reads it (FindingsAlerts); declared so that the
+            # provider does not see a change, and does not turn it off.
+            change_tracking=True,
             cluster_bies=["TO_DATE(EVENTTIME)"],
             # Findings are an audit record: they outlive the stack.
             opts=location.options(self, retain_on_delete=True),
@@ -89,6 +95,7 @@ class Findings(pulumi.ComponentResource):
                 warehouse=args.warehouse,
                 interval_minutes=args.interval_minutes,
                 after=[self.table, args.suppressions, *args.task_grant],
+                errors=args.errors,
                 stream_comment="Events landed since the findings task last ran",
                 task_comment="Runs every detection over newly landed events into FINDINGS",
             ),

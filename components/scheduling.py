@@ -20,6 +20,7 @@ import pulumi
 import pulumi_snowflake as snowflake
 
 from components.location import SnowflakeLocation
+from components.notifications import ErrorNotifications
 
 # SUSPEND_TASK_AFTER_NUM_FAILURES: after this many failed runs in a row Snowflake suspends a task.
 # Snowflake's default, set so that an account-level change cannot make it 0 (retry a failing
@@ -44,6 +45,8 @@ class ScheduledMerge:
     """The schedule of a warehouse task; a serverless task's target completion interval."""
     after: list[pulumi.Resource]
     """What the task needs first besides its stream: the target table, the grants to run it."""
+    errors: ErrorNotifications | None
+    """Where a failed run is reported (SNS); None: only TASK_HISTORY and the health alert."""
     stream_comment: str
     task_comment: str
 
@@ -85,7 +88,11 @@ def stream_and_task(name: str, parent: pulumi.Resource, merge: ScheduledMerge) -
         # TIMESTAMP_INPUT_FORMAT: an account that changed it would land every event untyped.
         timestamp_input_format="AUTO",
         suspend_task_after_num_failures=SUSPEND_AFTER_FAILURES,
+        # Each failed run, at least once (docs/operations.md, "When a task fails").
+        error_integration=None if merge.errors is None else merge.errors.integration,
         started=True,
         comment=merge.task_comment,
-        opts=location.options(parent, [stream, *merge.after]),
+        opts=location.options(
+            parent, [stream, *merge.after, *(() if merge.errors is None else merge.errors.ready)]
+        ),
     )

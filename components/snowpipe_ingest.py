@@ -10,6 +10,7 @@ import pulumi_aws as aws
 import pulumi_snowflake as snowflake
 
 from components.location import SnowflakeLocation
+from components.notifications import ErrorNotifications
 from lib import iam, sql
 from lib.schema import FILE_FORMAT, PIPE, RAW_COLUMNS, RAW_TABLE, STAGE
 
@@ -24,6 +25,8 @@ class SnowpipeIngestArgs:
     """The stage may only be created once these exist (IAM propagated, USAGE granted)."""
     manage_notification: bool
     """Write the bucket's notification configuration (off for a bucket someone else notifies)."""
+    errors: ErrorNotifications | None
+    """Where the pipe reports files it could not load (SNS), if anywhere."""
 
 
 class SnowpipeIngest(pulumi.ComponentResource):
@@ -92,10 +95,13 @@ class SnowpipeIngest(pulumi.ComponentResource):
             name=PIPE,
             auto_ingest=True,
             copy_statement=sql.copy_statement(self.raw_table, location.qualified(STAGE)),
+            # Each file that fails to load, at least once. Set and unset in place (ALTER PIPE
+            # ... SET ERROR_INTEGRATION), so adding it keeps the pipe and its load history.
+            error_integration=None if args.errors is None else args.errors.integration,
             comment="Loads each CloudTrail log file S3 announces on the notification channel",
             opts=location.options(
                 self,
-                [self.table, stage],
+                [self.table, stage, *(() if args.errors is None else args.errors.ready)],
                 # Two pipes on one bucket queue would load every file twice.
                 delete_before_replace=True,
                 # A recreated stage silently stops the pipe that read it: recreate the pipe too.

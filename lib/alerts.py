@@ -1,5 +1,5 @@
-"""Notifications of new findings: the alert's SQL and the SNS publishing role's policy, built
-from plain values (its trust is `iam.snowflake_trust_policy`).
+"""Notifications: the alerts' SQL and the SNS publishing role's policy, built from plain values
+(its trust is `iam.snowflake_trust_policy`).
 
 Components only feed Outputs into these functions (`Output.all(...).apply(fn)`), so every
 statement and document is unit-tested (and linted) on its own.
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from lib import sql
 from lib.iam import PolicyDocument
+from lib.schema import NOTIFIED_COLUMNS, NOTIFIED_FINDING_COLUMNS
 
 # Snowflake's alert schedule is `<n> MINUTE`; the provider accepts 1 to 1439 minutes.
 MIN_INTERVAL_MINUTES = 1
@@ -66,46 +67,78 @@ def sql_string(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def alert_condition(findings_table: str, interval_minutes: int) -> str:
-    """Counts per detection and severity of the findings that arrived since the last successful
-    run; the alert fires when there is at least one such row."""
-    return sql.load_sql("alert_condition.sql").format(
-        findings_table=findings_table, interval_minutes=_checked_interval(interval_minutes)
-    )
+def alert_condition(stream: str) -> str:
+    """Fires when the stream on FINDINGS holds rows the alert has not handed on."""
+    return sql.load_sql("alert_condition.sql").format(stream=stream)
 
 
 def alert_action(
     findings_table: str,
     *,
+    stream: str,
+    notified_table: str,
     email_integration: str | None,
     recipients: Sequence[str],
     sns_integration: str | None,
 ) -> str:
-    """Reads the counts the condition found and sends them: a one-line summary by email, the same
-    counts as JSON to SNS. One CALL per destination, each with the one message type it takes."""
+    """Consumes the stream into `notified_table` and sends the counts of the findings that raise
+    an alert, in one transaction (sql/alert_action.sql)."""
+    return sql.load_sql("alert_action.sql").format(
+        findings_table=findings_table,
+        stream=stream,
+        notified_table=notified_table,
+        notified_columns=", ".join(c.identifier for c in NOTIFIED_COLUMNS),
+        finding_columns=", ".join(c.identifier for c in NOTIFIED_FINDING_COLUMNS),
+        notifications=textwrap.indent(
+            notification_calls(
+                subject=f"New CloudTrail findings in {findings_table}",
+                email_integration=email_integration,
+                recipients=recipients,
+                sns_integration=sns_integration,
+            ),
+            " " * 8,
+        ),
+    )
+
+
+def notification_calls(
+    *,
+    subject: str,
+    email_integration: str | None,
+    recipients: Sequence[str],
+    sns_integration: str | None,
+) -> str:
+    """One CALL per destination, each with the one message type it takes: the Scripting
+    variable `summary` as plain text by email (under `subject`), `details` as JSON to SNS."""
     if (email_integration is None) != (not recipients):
         raise ValueError("an email integration needs recipients, and recipients an integration")
     if email_integration is None and sns_integration is None:
-        raise ValueError("the alert needs at least one destination (email or SNS)")
-    notifications = []
+        raise ValueError("an alert needs at least one destination (email or SNS)")
+    calls = []
     if email_integration is not None:
-        notifications.append(
+        calls.append(
             sql.load_sql("alert_action_email.sql").format(
                 email_integration=_checked_name(email_integration),
-                findings_table=findings_table,
+                subject=sql_string(subject)[1:-1],
                 recipients=", ".join(sql_string(r) for r in recipients),
             )
         )
     if sns_integration is not None:
-        notifications.append(
+        calls.append(
             sql.load_sql("alert_action_sns.sql").format(
                 sns_integration=_checked_name(sns_integration)
             )
         )
-    return sql.load_sql("alert_action.sql").format(
-        findings_table=findings_table,
-        notifications=textwrap.indent("\n".join(notifications), "    "),
-    )
+    return "\n".join(calls)
+
+
+def checked_interval(minutes: int) -> int:
+    if not MIN_INTERVAL_MINUTES <= minutes <= MAX_INTERVAL_MINUTES:
+        raise ValueError(
+            f"alert interval {minutes} minutes is out of range: Snowflake schedules alerts every "
+            f"{MIN_INTERVAL_MINUTES} to {MAX_INTERVAL_MINUTES} minutes"
+        )
+    return minutes
 
 
 def _checked_name(name: str) -> str:
@@ -115,12 +148,3 @@ def _checked_name(name: str) -> str:
             "(letters, digits, _ and $, starting with a letter or _)"
         )
     return name
-
-
-def _checked_interval(minutes: int) -> int:
-    if not MIN_INTERVAL_MINUTES <= minutes <= MAX_INTERVAL_MINUTES:
-        raise ValueError(
-            f"alert interval {minutes} minutes is out of range: Snowflake schedules alerts every "
-            f"{MIN_INTERVAL_MINUTES} to {MAX_INTERVAL_MINUTES} minutes"
-        )
-    return minutes

@@ -21,6 +21,8 @@ EVENTS_STREAM = "CLOUDTRAIL_EVENTS_STREAM"
 FINDINGS_TASK = "FINDINGS_TASK"
 FINDINGS_SUMMARY_VIEW = "FINDINGS_SUMMARY"
 FINDINGS_ALERT = "FINDINGS_ALERT"
+FINDINGS_ALERT_STREAM = "FINDINGS_ALERT_STREAM"
+FINDINGS_NOTIFIED_TABLE = "FINDINGS_NOTIFIED"
 SUPPRESSIONS_TABLE = "SUPPRESSIONS"
 
 
@@ -216,6 +218,20 @@ FINDING_COLUMNS = (
     Column("suppressed_by", _TEXT),
 )
 
+
+# FINDINGS_NOTIFIED: each finding FINDINGS_ALERT handed on (sql/alert_action.sql), with the run
+# whose message carried it: the alert's record of what it notified, for audit and for consumers
+# that drop a repeated message.
+NOTIFIED_FINDING_COLUMNS = tuple(
+    c
+    for c in FINDING_COLUMNS
+    if c.name in ("detection", "severity", "eventID", "eventTime", "first_seen_at")
+)
+NOTIFIED_COLUMNS = (
+    Column("batch_id", _TEXT, nullable=False),
+    Column("notified_at", "TIMESTAMP_LTZ", nullable=False),
+    *NOTIFIED_FINDING_COLUMNS,
+)
 
 # SUPPRESSIONS: findings to keep but not alert on, edited by analysts with SQL and seeded from a
 # file (lib/suppressions.py). A suppression matches a finding of its detection (NULL: of every
