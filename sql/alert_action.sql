@@ -14,8 +14,8 @@
 -- {notifications} is one CALL per destination (alert_action_email.sql, alert_action_sns.sql).
 DECLARE
     batch VARCHAR DEFAULT UUID_STRING();
-    summary VARCHAR;
-    details VARCHAR;
+    summary VARCHAR DEFAULT NULL;
+    details VARCHAR DEFAULT NULL;
 BEGIN
     BEGIN TRANSACTION;
     INSERT INTO {notified_table} ({notified_columns})

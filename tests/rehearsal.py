@@ -33,11 +33,10 @@ with Snowflake's wording.
   (fakesnow cannot run a COPY with a transformation) and registers the pipe; `load_files` later
   does what the pipe does with each file its PATTERN matches: one row per file.
 - Alert. Snowflake: a resumed alert runs its condition on schedule, and its action sends through
-  the notification integrations it names. Stand-in: runs the condition at once, with the
-  SNOWFLAKE.ALERT.* time functions replaced by timestamp literals as on a first run (no earlier
-  successful run: NULL, or the epoch, as Snowflake's documentation variously says), and checks
-  that every integration the action names (the first argument of an *INTEGRATION* function) is
-  registered. The action itself (Snowflake Scripting, RESULT_SCAN) is not run.
+  the notification integrations it names. Stand-in: runs the condition at once, and checks that
+  every integration the action names (the first argument of an *INTEGRATION* function) is
+  registered. The action itself (Snowflake Scripting) is not run; `notify` runs its INSERT, the
+  statement that consumes the stream, which binds every object and column it names.
 - Grants. Snowflake: GRANT fails if the object does not exist. Stand-in: every object of the
   stack that a grant names must exist at that step; roles, the account and what the stack does
   not create (the SNOWFLAKE database's roles) are taken as given. Privileges are not modelled:
@@ -51,7 +50,7 @@ import gzip
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +77,8 @@ from support import (
 REGISTERED = (*INTEGRATIONS, TASK, PIPE, ALERT)
 
 STREAM_HAS_DATA = re.compile(r"SYSTEM\$STREAM_HAS_DATA\(\s*'([^']+)'\s*\)", re.IGNORECASE)
-_ALERT_FUNCTION = re.compile(r"SNOWFLAKE\.ALERT\.(\w+)\(\s*\)", re.IGNORECASE)
+# The statement of an alert's action that consumes its stream (sql/alert_action.sql).
+_CONSUME = re.compile(r"^\s*(INSERT INTO .*?);$", re.DOTALL | re.MULTILINE)
 # SYSTEM$SEND_SNOWFLAKE_NOTIFICATION's integration arguments: EMAIL_INTEGRATION_CONFIG('NAME', ...),
 # INTEGRATION('NAME').
 _INTEGRATION_ARGUMENT = re.compile(r"\w*INTEGRATION\w*\(\s*'([^']+)'", re.IGNORECASE)
@@ -246,9 +246,7 @@ class Account:
         for integration in _INTEGRATION_ARGUMENT.findall(resource.inputs["action"]):
             self._require_registered(integration)
         if resource.inputs.get("enabled"):
-            # A first run: no earlier successful one (NULL, or the epoch).
-            for never in (None, datetime.fromtimestamp(0, UTC)):
-                self.alert_condition(resource, last_successful=never, scheduled=datetime.now(UTC))
+            self.execute(resource.inputs["condition"])
         self._register(resource)
 
     def _grant(self, resource: Registered) -> None:
@@ -321,32 +319,17 @@ class Account:
         self.execute(task.inputs["sqlStatement"])
         return True
 
-    def alert_condition(
-        self, alert: Registered, *, last_successful: datetime | None, scheduled: datetime
-    ) -> list[tuple[Any, ...]]:
-        """The alert's condition, run as of `scheduled` after a successful run at
-        `last_successful` (None: there was none)."""
-        return self.execute(
-            condition_as_of(
-                alert.inputs["condition"], last_successful=last_successful, scheduled=scheduled
-            )
-        )
+    def notify(self, alert: Registered, batch: str) -> int:
+        """What one run of the alert's action writes before it sends: the INSERT that consumes
+        the stream, as batch `batch`. Returns the number of rows it inserted."""
+        ((inserted,),) = self.execute(consume_statement(alert.inputs["action"], batch))
+        return int(inserted)
 
 
-def condition_as_of(
-    condition: str, *, last_successful: datetime | None, scheduled: datetime
-) -> str:
-    """An alert's condition with its schedule functions replaced by the times of one run: as of
-    `scheduled`, after a successful run at `last_successful` (None: there was none)."""
-    times = {"LAST_SUCCESSFUL_SCHEDULED_TIME": last_successful, "SCHEDULED_TIME": scheduled}
-
-    def literal(call: re.Match[str]) -> str:
-        if call.group(1).upper() not in times:
-            raise NotImplementedError(f"no stand-in value for {call.group(0)}")
-        value = times[call.group(1).upper()]
-        return f"'{value.isoformat()}'::TIMESTAMP_LTZ" if value else "NULL::TIMESTAMP_LTZ"
-
-    return _ALERT_FUNCTION.sub(literal, condition)
+def consume_statement(action: str, batch: str) -> str:
+    """The INSERT of an alert's action that consumes its stream, for batch `batch`."""
+    (insert,) = _CONSUME.findall(action)
+    return str(insert).replace(":batch", f"'{batch}'")
 
 
 def target_table(statement: str) -> str:

@@ -1,5 +1,6 @@
 """Notifications of new findings: the SNS role's documents and the alert's SQL as pure functions,
-then the FindingsAlerts component on Pulumi's mocks (trust, wiring, ordering, absences)."""
+then the Notifications and FindingsAlerts components on Pulumi's mocks (trust, wiring, ordering,
+absences)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from conftest import (
     run_program,
 )
 from iam_lint import lint
+from rehearsal import consume_statement
 from support import (
     ALERT,
     EMAIL_INTEGRATION,
@@ -29,16 +31,19 @@ from support import (
     ROLE,
     ROLE_POLICY,
     SNOWFLAKE_PROVIDER,
-    TABLE,
+    STREAM,
     TOPIC,
     parses,
 )
 
 from components.findings_alerts import FindingsAlerts, FindingsAlertsArgs
 from components.location import SnowflakeLocation
-from lib import alerts, sql
+from components.notifications import Notifications, NotificationsArgs
+from lib import alerts, schema, sql
 
 FINDINGS = "CLOUDTRAIL_DEV.AUDIT.FINDINGS"
+ALERT_STREAM = "CLOUDTRAIL_DEV.AUDIT.FINDINGS_ALERT_STREAM"
+NOTIFIED = "CLOUDTRAIL_DEV.AUDIT.FINDINGS_NOTIFIED"
 TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:cloudtrail-snowflake-dev-findings"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/cloudtrail-snowflake-dev-sns"
 EMAIL_INTEGRATION_NAME = "CLOUDTRAIL_DEV_FINDINGS_EMAIL"
@@ -70,39 +75,58 @@ def test_topic_arn_is_known_before_the_topic_exists() -> None:
 # --- The alert's SQL ----------------------------------------------------------------------------
 
 
-def test_condition_counts_only_the_findings_since_the_last_successful_run() -> None:
-    condition = alerts.alert_condition(FINDINGS, 15)
-    assert f"FROM {FINDINGS}\n" in condition
-    assert "COUNT(*) AS findings" in condition
-    assert "GROUP BY detection, severity" in condition
-    # Lower bound: the last successful run, or one interval back on the first run (when the
-    # function returns NULL or the epoch).
-    assert (
-        "NULLIF(SNOWFLAKE.ALERT.LAST_SUCCESSFUL_SCHEDULED_TIME(), TO_TIMESTAMP_LTZ(0))" in condition
-    )
-    assert "DATEADD('minute', -15, SNOWFLAKE.ALERT.SCHEDULED_TIME())" in condition
-    # Upper bound: this run's scheduled time, so the next run does not count a row again.
-    assert "first_seen_at <= DATEADD('minute', -5, SNOWFLAKE.ALERT.SCHEDULED_TIME())" in condition
-    assert "first_seen_at > DATEADD(" in condition
+def test_condition_fires_on_anything_the_stream_holds() -> None:
+    """Suppressed and duplicate findings too: the action must consume them, or the stream would
+    keep them until it went stale."""
+    condition = alerts.alert_condition(ALERT_STREAM)
+    assert condition == f"SELECT 1 FROM {ALERT_STREAM}"
     assert parses(condition)
 
 
 def action(*, email: bool, sns: bool) -> str:
     return alerts.alert_action(
         FINDINGS,
+        stream=ALERT_STREAM,
+        notified_table=NOTIFIED,
         email_integration=EMAIL_INTEGRATION_NAME if email else None,
         recipients=EMAILS if email else [],
         sns_integration=SNS_INTEGRATION_NAME if sns else None,
     )
 
 
-def test_action_reports_the_rows_that_made_the_alert_fire() -> None:
+def test_action_consumes_the_stream_and_sends_in_one_transaction() -> None:
     both = action(email=True, sns=True)
-    assert both.startswith("BEGIN\n") and both.endswith("\nEND")
-    assert both.count("FROM TABLE(RESULT_SCAN(SNOWFLAKE.ALERT.GET_CONDITION_QUERY_UUID()))") == 2
+    assert both.startswith("DECLARE\n") and both.endswith("\nEND")
+    begin, insert = both.index("BEGIN TRANSACTION;"), both.index(f"INSERT INTO {NOTIFIED} (")
+    first_send = both.index("CALL SYSTEM$SEND_SNOWFLAKE_NOTIFICATION(")
+    commit = both.index("COMMIT;")
+    # The stream is read by a DML statement inside the transaction that sends: the offset moves
+    # only if the sends were queued and the transaction commits.
+    assert begin < insert < first_send < commit
+    assert f"FROM {ALERT_STREAM}\n" in both[insert:first_send]
+    # A failure anywhere rolls back (the stream keeps its rows) and fails the run.
+    handler = both[both.index("EXCEPTION") :]
+    assert handler.index("ROLLBACK;") < handler.index("RAISE;")
+    # Nothing is sent for a run that consumed only suppressed or duplicate findings.
+    assert both.index("IF (summary IS NOT NULL) THEN") < first_send
+    assert parses(both)
+
+
+def test_action_notifies_only_findings_that_raise_an_alert() -> None:
+    insert = consume_statement(action(email=False, sns=True), "b")
+    assert insert.endswith("WHERE suppressed_by IS NULL AND duplicate_of IS NULL")
+    columns = [c.identifier for c in schema.NOTIFIED_COLUMNS]
+    assert f"INSERT INTO {NOTIFIED} ({', '.join(columns)})" in insert
+    assert "SELECT 'b', CURRENT_TIMESTAMP(), DETECTION, SEVERITY, EVENTID" in insert
+
+
+def test_messages_count_this_runs_batch_and_carry_its_id() -> None:
+    both = action(email=True, sns=True)
+    assert both.count("WHERE batch_id = :batch") == 1
     assert f"new CloudTrail findings in {FINDINGS}: " in both
     assert "LISTAGG(detection || ' (' || severity || '): ' || findings, ', ')" in both
-    assert parses(both)
+    assert "'batch_id', :batch," in both
+    assert "INTO :summary, :details" in both
 
 
 def test_email_gets_the_summary_as_plain_text_with_its_recipients() -> None:
@@ -110,6 +134,7 @@ def test_email_gets_the_summary_as_plain_text_with_its_recipients() -> None:
     assert email_only.count("CALL SYSTEM$SEND_SNOWFLAKE_NOTIFICATION(") == 1
     assert "SNOWFLAKE.NOTIFICATION.TEXT_PLAIN(:summary)" in email_only
     assert f"'{EMAIL_INTEGRATION_NAME}'," in email_only
+    assert f"'New CloudTrail findings in {FINDINGS}'," in email_only
     assert "ARRAY_CONSTRUCT('secops@example.com', 'oncall@example.com')" in email_only
     assert SNS_INTEGRATION_NAME not in email_only
     assert "APPLICATION_JSON" not in email_only
@@ -126,29 +151,35 @@ def test_sns_gets_the_counts_as_json() -> None:
     assert parses(sns_only)
 
 
-def test_recipients_are_quoted_as_sql_strings() -> None:
-    quoted = alerts.alert_action(
-        FINDINGS,
+def test_recipients_and_subject_are_quoted_as_sql_strings() -> None:
+    calls = alerts.notification_calls(
+        subject="Bob's pipeline",
         email_integration=EMAIL_INTEGRATION_NAME,
         recipients=["o'neil@example.com", "back\\slash@example.com"],
         sns_integration=None,
     )
-    assert "ARRAY_CONSTRUCT('o''neil@example.com', 'back\\\\slash@example.com')" in quoted
-    assert parses(quoted)
+    assert "ARRAY_CONSTRUCT('o''neil@example.com', 'back\\\\slash@example.com')" in calls
+    assert "'Bob''s pipeline'," in calls
+    assert parses(calls)
 
 
 @pytest.mark.parametrize("minutes", [0, -5, 1440])
 def test_interval_outside_what_snowflake_schedules_is_refused(minutes: int) -> None:
     with pytest.raises(ValueError, match=rf"alert interval {minutes} minutes .* 1 to 1439"):
-        alerts.alert_condition(FINDINGS, minutes)
+        alerts.checked_interval(minutes)
 
 
 def test_action_needs_a_destination_and_recipients_with_email() -> None:
     with pytest.raises(ValueError, match="at least one destination"):
-        alerts.alert_action(FINDINGS, email_integration=None, recipients=[], sns_integration=None)
+        alerts.notification_calls(
+            subject="s", email_integration=None, recipients=[], sns_integration=None
+        )
     with pytest.raises(ValueError, match="needs recipients"):
-        alerts.alert_action(
-            FINDINGS, email_integration=EMAIL_INTEGRATION_NAME, recipients=[], sns_integration=None
+        alerts.notification_calls(
+            subject="s",
+            email_integration=EMAIL_INTEGRATION_NAME,
+            recipients=[],
+            sns_integration=None,
         )
 
 
@@ -162,8 +193,12 @@ def test_integration_names_must_be_plain_upper_case_identifiers() -> None:
 # The placeholders tests/test_sql_parse.py needs to render these files as deployed.
 PLACEHOLDERS = {
     "findings_table": FINDINGS,
-    "interval_minutes": "15",
-    "notifications": "",
+    "stream": ALERT_STREAM,
+    "notified_table": NOTIFIED,
+    "notified_columns": "batch_id, notified_at, detection",
+    "finding_columns": "detection",
+    "notifications": "CALL SYSTEM$SEND_SNOWFLAKE_NOTIFICATION(:details, 'X');",
+    "subject": "New CloudTrail findings",
     "email_integration": EMAIL_INTEGRATION_NAME,
     "recipients": "'secops@example.com', 'oncall@example.com'",
     "sns_integration": SNS_INTEGRATION_NAME,
@@ -182,8 +217,10 @@ def test_each_alert_sql_file_parses_on_its_own(name: str) -> None:
 
 
 def alerts_program(**overrides: Any) -> Callable[[], None]:
-    """One FindingsAlerts as the stack would declare it: explicit owner and admin providers, the
-    FINDINGS table it follows, the account's partition, region and ID from the AWS provider."""
+    """Notifications and a FindingsAlerts as the stack would declare them: explicit owner and
+    admin providers, the FINDINGS table the alert follows, the account's partition, region and
+    ID from the AWS provider. `overrides` go to NotificationsArgs, or to FindingsAlertsArgs for
+    the fields only it has."""
 
     def program() -> None:
         owner = snowflake.Provider("snowflake-owner", role="SYSADMIN", warehouse="COMPUTE_WH")
@@ -196,11 +233,7 @@ def alerts_program(**overrides: Any) -> Callable[[], None]:
             columns=[{"name": "DETECTION", "type": "VARCHAR"}],
             opts=pulumi.ResourceOptions(provider=owner),
         )
-        args: dict[str, Any] = {
-            "location": SnowflakeLocation("CLOUDTRAIL_DEV", "AUDIT", ()),
-            "findings_table": FINDINGS,
-            "warehouse": "COMPUTE_WH",
-            "interval_minutes": 15,
+        notifications: dict[str, Any] = {
             "emails": EMAILS,
             "sns": True,
             "name_prefix": "cloudtrail-snowflake-dev",
@@ -211,13 +244,22 @@ def alerts_program(**overrides: Any) -> Callable[[], None]:
             "owner_role": "SYSADMIN",
             "admin_role": "ACCOUNTADMIN",
             "admin_provider": admin,
+        }
+        alert: dict[str, Any] = {
+            "location": SnowflakeLocation("CLOUDTRAIL_DEV", "AUDIT", ()),
+            "findings_table": FINDINGS,
             "findings": findings,
+            "warehouse": "COMPUTE_WH",
+            "interval_minutes": 15,
             # The account-level grants are AccountGrants' (test_stack.py checks the alert waits).
             "alert_grants": [],
         }
+        for key, value in overrides.items():
+            (alert if key in alert else notifications)[key] = value
+        destinations = Notifications("notifications", NotificationsArgs(**notifications))
         FindingsAlerts(
             "alerts",
-            FindingsAlertsArgs(**{**args, **overrides}),
+            FindingsAlertsArgs(**alert, destinations=destinations.destinations),
             opts=pulumi.ResourceOptions(providers={"snowflake": owner}),
         )
 
@@ -337,14 +379,33 @@ def test_alert_watches_the_findings_table_and_is_resumed(both: Deployment) -> No
     assert alert.inputs["alertSchedule"] == {"interval": 15}
     # A new alert is suspended: enabled makes the provider resume it.
     assert alert.inputs["enabled"] is True
-    assert alert.inputs["condition"] == alerts.alert_condition(FINDINGS, 15)
-    assert f"FROM {FINDINGS}\n" in alert.inputs["condition"]
+    assert alert.inputs["condition"] == alerts.alert_condition(ALERT_STREAM)
     assert alert.inputs["action"] == action(email=True, sns=True)
 
 
-def test_alert_follows_the_table_the_grants_and_the_publishing_role(both: Deployment) -> None:
+def test_the_stream_follows_findings_from_its_creation_on(both: Deployment) -> None:
+    stream = both.one(STREAM)
+    assert stream.inputs["name"] == "FINDINGS_ALERT_STREAM"
+    assert stream.inputs["table"] == FINDINGS
+    assert stream.inputs["appendOnly"] == "true"
+    # Not the findings made before it: on an upgrade the former alert notified them.
+    assert stream.inputs["showInitialRows"] == "false"
+    assert both.depends_on(stream, both.named("findings"))
+
+
+def test_the_record_of_what_was_notified_outlives_the_stack(both: Deployment) -> None:
+    notified = both.named("alerts-notified")
+    assert notified.inputs["name"] == "FINDINGS_NOTIFIED"
+    assert [(c["name"], c["type"]) for c in notified.inputs["columns"]] == [
+        (c.identifier, c.type) for c in schema.NOTIFIED_COLUMNS
+    ]
+    assert notified.retain_on_delete
+
+
+def test_alert_follows_its_stream_table_grants_and_the_publishing_role(both: Deployment) -> None:
     alert = both.one(ALERT)
-    assert both.depends_on(alert, both.one(TABLE))
+    for waited in ("findings", "alerts-notified", "alerts-stream"):
+        assert both.depends_on(alert, both.named(waited)), waited
     for grant in both.all(GRANT):
         assert both.depends_on(alert, grant), grant.name
     for integration in (both.one(EMAIL_INTEGRATION), both.one(NOTIFICATION_INTEGRATION)):
@@ -380,12 +441,8 @@ def test_no_usage_grant_when_one_role_owns_everything() -> None:
 def test_bad_interval_fails_before_any_alert_resource_exists() -> None:
     with pytest.raises(ValueError, match="alert interval 0 minutes is out of range"):
         deploy_alerts(interval_minutes=0)
-    declared_types = {urn.split("::")[2].split("$")[-1] for urn in declared_resources()}
-    assert declared_types <= {
-        SNOWFLAKE_PROVIDER,
-        TABLE,
-        "cloudtrail-snowflake:snowflake:FindingsAlerts",
-    }
+    declared = {urn.split("::")[-1] for urn in declared_resources()}
+    assert not {"alerts-alert", "alerts-stream", "alerts-notified"} & declared
 
 
 def test_no_destination_is_refused() -> None:

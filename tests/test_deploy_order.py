@@ -109,9 +109,11 @@ def test_the_rule_sees_what_each_kind_of_object_needs(deploy: Deploy) -> None:
     in_schema = {"DATABASE CLOUDTRAIL_DEV", "SCHEMA CLOUDTRAIL_DEV.AUDIT"}
     assert needs("events-events") == in_schema
     assert needs("events-raw-stream") == in_schema | {"CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_RAW"}
+    # Its ERROR_INTEGRATION, as the pipe's.
     assert needs("events-raw-task") == in_schema | {
         "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_EVENTS",
         "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_RAW_STREAM",
+        "CLOUDTRAIL_DEV_FINDINGS_SNS",
     }
     assert needs("ingest-stage") == in_schema | {
         "CLOUDTRAIL_DEV_S3",
@@ -120,9 +122,12 @@ def test_the_rule_sees_what_each_kind_of_object_needs(deploy: Deploy) -> None:
     assert needs("ingest-pipe") == in_schema | {
         "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_RAW",
         "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_STAGE",
+        "CLOUDTRAIL_DEV_FINDINGS_SNS",
     }
     assert needs("alerts-alert") == in_schema | {
         "CLOUDTRAIL_DEV.AUDIT.FINDINGS",
+        "CLOUDTRAIL_DEV.AUDIT.FINDINGS_ALERT_STREAM",
+        "CLOUDTRAIL_DEV.AUDIT.FINDINGS_NOTIFIED",
         "CLOUDTRAIL_DEV_FINDINGS_EMAIL",
         "CLOUDTRAIL_DEV_FINDINGS_SNS",
     }

@@ -23,7 +23,9 @@ PLACEHOLDERS = Placeholders(
     interval_minutes="15",
     recipients="'secops@example.com'",
     # The alert action's notification calls, filled in one by one from their own files.
-    notifications="",
+    notifications="CALL SYSTEM$SEND_SNOWFLAKE_NOTIFICATION(:details, 'X');",
+    notified_columns="batch_id, notified_at, detection",
+    finding_columns="detection",
     detections="SELECT 'cis_root_usage' AS detection, 'high' AS severity, eventID FROM S.T",
     # A suppression's conditions on a finding, each `AND (...)`.
     suppressed="",

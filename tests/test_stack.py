@@ -44,6 +44,7 @@ from support import (
     SNOWFLAKE_PROVIDER,
     STAGE,
     STORAGE_INTEGRATION,
+    STREAM,
     TABLE,
     TASK,
     TOPIC,
@@ -667,6 +668,39 @@ def test_alert_watches_the_findings_table(deploy: Deploy) -> None:
     assert deployment.one(EMAIL_INTEGRATION).inputs["allowedRecipients"] == ["secops@example.com"]
     assert deployment.one(TOPIC).inputs["name"] == "cloudtrail-snowflake-dev-findings"
     assert deployment.outputs["alert"][0] == "CLOUDTRAIL_DEV.AUDIT.FINDINGS_ALERT"
+
+
+def test_pipe_and_tasks_report_errors_to_the_sns_integration_once_usable(deploy: Deploy) -> None:
+    """ERROR_INTEGRATION names the SNS integration; CREATE or ALTER fails unless it exists and
+    the owner role has USAGE on it (Snowflake's task error notification docs)."""
+    deployment = deploy(CONFIGS["alerts"])
+    integration = deployment.named("notifications-sns")
+    usage = deployment.named("notifications-sns-usage")
+    senders = [deployment.one(PIPE), *deployment.all(TASK)]
+    assert len(senders) == 3
+    for sender in senders:
+        assert sender.inputs["errorIntegration"] == "CLOUDTRAIL_DEV_FINDINGS_SNS", sender.name
+        assert deployment.depends_on(sender, integration), sender.name
+        assert deployment.depends_on(sender, usage), sender.name
+
+
+def test_tables_read_by_a_stream_declare_change_tracking(deploy: Deploy) -> None:
+    """A stream turns change tracking on; a Table that did not declare it would be seen as
+    changed, and the provider would turn it off under the stream."""
+    deployment = deploy(CONFIGS["alerts"])
+    streamed = {str(s.inputs["table"]).rsplit(".", 1)[-1] for s in deployment.all(STREAM)}
+    assert streamed == {"CLOUDTRAIL_RAW", "CLOUDTRAIL_EVENTS", "FINDINGS"}
+    for table in deployment.all(TABLE):
+        if table.inputs["name"] in streamed:
+            assert table.inputs.get("changeTracking") is True, table.name
+
+
+@pytest.mark.parametrize("config", [{}, {"alertEmails": "secops@example.com"}])
+def test_no_error_integration_without_sns(deploy: Deploy, config: dict[str, str]) -> None:
+    """Snowflake accepts only an SNS integration for pipe and task errors on AWS."""
+    deployment = deploy(config)
+    for sender in [deployment.one(PIPE), *deployment.all(TASK)]:
+        assert "errorIntegration" not in sender.inputs, sender.name
 
 
 def test_owner_role_may_run_the_alert_and_read_its_schedule(deploy: Deploy) -> None:

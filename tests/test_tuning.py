@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rehearsal import condition_as_of
+from rehearsal import consume_statement
 from support import log_file
 
 from detect.engine import EVENTS, FINDINGS, RAW_TABLE, REPORTED_KEYS, SUPPRESSIONS, Engine
@@ -35,6 +35,16 @@ from lib.suppressions import Suppression, SuppressionError, load_suppressions, s
 PACK = {d.id: d for d in load_detections()}
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 NEW = EVENTS.replace(schema.EVENTS_TABLE, "NEW_EVENTS_OF_THE_RUN")
+ALERT_STREAM = FINDINGS.replace(schema.FINDINGS_TABLE, schema.FINDINGS_ALERT_STREAM)
+NOTIFIED = FINDINGS.replace(schema.FINDINGS_TABLE, schema.FINDINGS_NOTIFIED_TABLE)
+ACTION = alerts.alert_action(
+    FINDINGS,
+    stream=ALERT_STREAM,
+    notified_table=NOTIFIED,
+    email_integration=None,
+    recipients=[],
+    sns_integration="FINDINGS_SNS",
+)
 _ids = itertools.count(1)
 
 
@@ -96,6 +106,12 @@ class Stack:
         self.engine = Engine(detections)
         self.folder = folder
         self.engine.query(f"CREATE TABLE {NEW} AS SELECT * FROM {EVENTS} WHERE FALSE")
+        # The alert's stream on FINDINGS: what each run's MERGE inserted, until the alert
+        # consumes it.
+        self.engine.query(f"CREATE TABLE {ALERT_STREAM} AS SELECT * FROM {FINDINGS} WHERE FALSE")
+        columns = ", ".join(f"{c.identifier} {c.type}" for c in schema.NOTIFIED_COLUMNS)
+        self.engine.query(f"CREATE TABLE {NOTIFIED} ({columns})")
+        self.batches = 0
         self.merge = sql.findings_merge_statement(
             FINDINGS,
             findings_statement(
@@ -125,22 +141,30 @@ class Stack:
             f"INSERT INTO {NEW} SELECT * FROM {EVENTS} WHERE eventHash NOT IN ({known})"
         )
         self.engine.query(self.merge)
-        return [
+        added = [
             f
             for f in self.engine.persisted_findings()
             if (f["detection"], f["eventHash"]) not in before
         ]
+        known = ", ".join(f"('{d}', '{h}')" for d, h in before) or "(NULL, NULL)"
+        self.engine.query(
+            f"INSERT INTO {ALERT_STREAM} SELECT * FROM {FINDINGS} "
+            f"WHERE (detection, eventHash) NOT IN ({known})"
+        )
+        return added
+
+    def notify(self) -> None:
+        """One run of the alert's action: its INSERT over the stream, then the commit that
+        empties the stream."""
+        self.batches += 1
+        self.engine.query(consume_statement(ACTION, f"batch-{self.batches}"))
+        self.engine.query(f"DELETE FROM {ALERT_STREAM}")
 
     def alerted(self) -> list[tuple[str, str, int]]:
-        """What the alert's condition reports for a window that covers every run."""
-        condition = alerts.alert_condition(FINDINGS, 10)
-        now = datetime.now(UTC)
+        """What the alert has notified once it has run, per detection and severity."""
+        self.notify()
         _, rows = self.engine.query(
-            condition_as_of(
-                condition,
-                last_successful=now - timedelta(hours=1),
-                scheduled=now + timedelta(hours=1),
-            )
+            f"SELECT detection, severity, COUNT(*) FROM {NOTIFIED} GROUP BY detection, severity"
         )
         return sorted((d, s, int(n)) for d, s, n in rows)
 
@@ -341,6 +365,25 @@ def test_one_alert_per_group_and_window(stack_of: Any) -> None:
     assert found[first["eventID"]]["dedup_key"] == f"{hour}|{first['userIdentity']['arn']}"
     assert found[next_hour["eventID"]]["dedup_key"].startswith(f"{hour + 3600}|")
     assert stack.alerted() == [("threat_every_read", "medium", 3)]
+
+
+def test_the_alert_notifies_each_finding_once_whenever_it_runs(stack_of: Any) -> None:
+    """The alert hands on what the stream holds: findings of runs made while it was down are
+    notified by its next run, none twice, and a duplicate never."""
+    stack = stack_of(every_read(HOURLY))
+    mallory = [event(0), event(61)]
+    trent = [event(5, actor="arn:aws:iam::111122223333:user/trent")]
+    stack.run(*mallory)
+    stack.notify()
+    # Down for two runs: a duplicate of mallory's first hour, then trent.
+    stack.run(event(30))
+    stack.run(*trent)
+    stack.notify()
+    stack.notify()
+    _, rows = stack.engine.query(f"SELECT batch_id, eventID FROM {NOTIFIED} ORDER BY batch_id")
+    assert sorted(rows) == sorted(
+        [("batch-1", e["eventID"]) for e in mallory] + [("batch-2", trent[0]["eventID"])]
+    )
 
 
 def test_the_finding_already_alerted_stays_the_one(stack_of: Any) -> None:
