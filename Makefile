@@ -22,12 +22,13 @@ $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
 # Re-install only when a requirements file changed.
-$(VENV)/.installed-detect: requirements-detect.txt requirements-pack.txt | $(BIN)/activate
+$(VENV)/.installed-detect: requirements-detect.txt requirements-ops.txt requirements-pack.txt \
+		| $(BIN)/activate
 	$(PIP) -r requirements-detect.txt
 	touch $@
 
-$(VENV)/.installed: requirements.txt requirements-detect.txt requirements-pack.txt \
-		requirements-dev.txt | $(BIN)/activate
+$(VENV)/.installed: requirements.txt requirements-detect.txt requirements-ops.txt \
+		requirements-pack.txt requirements-dev.txt | $(BIN)/activate
 	$(PIP) -r requirements-dev.txt
 	touch $@ $(VENV)/.installed-detect
 

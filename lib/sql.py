@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 from lib.schema import (
@@ -28,11 +29,23 @@ SURROGATE_ID_PREFIX = "surrogate:"
 # Snowflake matches PATTERN against the whole path, and for Snowpipe only the part after the
 # stage URL; the leading .* makes the pattern hold either way. Character classes instead of
 # backslashes, which a Snowflake string literal would consume.
-CLOUDTRAIL_LOG_PATTERN = (
-    ".*AWSLogs/(o-[a-z0-9]{10,32}/)?[0-9]{12}/CloudTrail/[a-z0-9-]+/"
-    "[0-9]{4}/[0-9]{2}/[0-9]{2}/"
-    "[0-9]{12}_CloudTrail_[a-z0-9-]+_[0-9]{8}T[0-9]{4}Z_[A-Za-z0-9]+[.]json[.]gz"
-)
+LOGS_FOLDER = "AWSLogs/"
+"""Where CloudTrail writes under the log prefix: the stage URL ends at the prefix, so this is the
+stage-relative path of every log file (the notification filter and REFRESH PREFIX use it)."""
+_ANY_DAY = "[0-9]{4}/[0-9]{2}/[0-9]{2}"
+
+
+def cloudtrail_log_pattern(day: date | None = None) -> str:
+    """The pipe's PATTERN; with `day`, the same pattern with the day's folder fixed (a day is
+    not a prefix: the organization, account and region come before it)."""
+    folder = _ANY_DAY if day is None else day.strftime("%Y/%m/%d")
+    return (
+        f".*{LOGS_FOLDER}(o-[a-z0-9]{{10,32}}/)?[0-9]{{12}}/CloudTrail/[a-z0-9-]+/{folder}/"
+        "[0-9]{12}_CloudTrail_[a-z0-9-]+_[0-9]{8}T[0-9]{4}Z_[A-Za-z0-9]+[.]json[.]gz"
+    )
+
+
+CLOUDTRAIL_LOG_PATTERN = cloudtrail_log_pattern()
 
 
 def load_sql(name: str) -> str:
@@ -52,10 +65,9 @@ def qualified(database: str, schema: str, name: str) -> str:
     return f"{database}.{schema}.{name}"
 
 
-def copy_statement(raw_table: str, stage: str) -> str:
-    return load_sql("pipe_copy.sql").format(
-        raw_table=raw_table, stage=stage, pattern=CLOUDTRAIL_LOG_PATTERN
-    )
+def copy_statement(raw_table: str, stage: str, pattern: str = CLOUDTRAIL_LOG_PATTERN) -> str:
+    """The pipe's COPY; `python -m ops backfill` runs it with a day's pattern."""
+    return load_sql("pipe_copy.sql").format(raw_table=raw_table, stage=stage, pattern=pattern)
 
 
 def _listed(items: Iterable[str], indent: int) -> str:

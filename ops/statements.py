@@ -1,0 +1,134 @@
+"""Every statement `python -m ops` issues: the files sql/ops_*.sql and the pipe's own COPY
+(lib/sql.py), filled in with the stack's names from lib/schema.py. Pure functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from lib import sql
+from lib.schema import (
+    EVENTS_TABLE,
+    EVENTS_TASK,
+    FINDINGS_TABLE,
+    FINDINGS_TASK,
+    PIPE,
+    RAW_TABLE,
+    STAGE,
+)
+
+LOOKBACK_HOURS = 24
+"""How far back `status` looks at loads, task runs and findings."""
+
+# Appended to the pipe's COPY for a bulk load. ON_ERROR = SKIP_FILE: what Snowpipe does by
+# default, where a bulk COPY would abort at the first bad file (and the report counts it).
+# LOAD_UNCERTAIN_FILES = TRUE: bulk load metadata lives 64 days, and a file staged more than 64
+# days ago with no metadata is "uncertain", which COPY skips by default; history older than the
+# 7-day REFRESH window is mostly that old, so without it a backfill would load nearly nothing.
+# Files this COPY loaded in the last 64 days keep their metadata and stay skipped, so a second
+# run loads nothing twice; one loaded longer ago may be loaded again into the raw table, and the
+# events task lands each event once however often its file is loaded (sql/events_merge.sql).
+# Never FORCE = TRUE: it ignores the metadata and reloads everything on every run.
+BACKFILL_COPY_OPTIONS = ("ON_ERROR = SKIP_FILE", "LOAD_UNCERTAIN_FILES = TRUE")
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where the stack's objects are: its validated database and schema (lib/config.py)."""
+
+    database: str
+    schema: str
+
+    def qualified(self, name: str) -> str:
+        return sql.qualified(self.database, self.schema, name)
+
+    @property
+    def information_schema(self) -> str:
+        return f"{self.database}.INFORMATION_SCHEMA"
+
+
+def _render(name: str, location: Location, **values: object) -> str:
+    return sql.load_sql(name).format(
+        pipe=location.qualified(PIPE),
+        pipe_name=PIPE,
+        raw_table=location.qualified(RAW_TABLE),
+        events_table=location.qualified(EVENTS_TABLE),
+        findings_table=location.qualified(FINDINGS_TABLE),
+        stage=location.qualified(STAGE),
+        events_task=EVENTS_TASK,
+        findings_task=FINDINGS_TASK,
+        database=location.database,
+        schema_name=location.schema,
+        schema=f"{location.database}.{location.schema}",
+        information_schema=location.information_schema,
+        hours=LOOKBACK_HOURS,
+        **values,
+    )
+
+
+def pipe_status(location: Location) -> str:
+    return _render("ops_pipe_status.sql", location)
+
+
+def last_load(location: Location) -> str:
+    return _render("ops_last_load.sql", location)
+
+
+def load_problems(location: Location) -> str:
+    return _render("ops_load_problems.sql", location)
+
+
+def show_tasks(location: Location) -> str:
+    return _render("ops_show_tasks.sql", location)
+
+
+def task_runs(location: Location) -> str:
+    return _render("ops_task_runs.sql", location)
+
+
+def task_errors(location: Location) -> str:
+    return _render("ops_task_errors.sql", location)
+
+
+def event_lag(location: Location) -> str:
+    return _render("ops_event_lag.sql", location)
+
+
+def findings_by_severity(location: Location) -> str:
+    return _render("ops_findings_by_severity.sql", location)
+
+
+def status_statements(location: Location) -> tuple[str, ...]:
+    """Every statement `status` issues, in order."""
+    return (
+        pipe_status(location),
+        last_load(location),
+        load_problems(location),
+        show_tasks(location),
+        task_runs(location),
+        task_errors(location),
+        event_lag(location),
+        findings_by_severity(location),
+    )
+
+
+def list_day(location: Location, day: date) -> str:
+    return _render("ops_list_day.sql", location, pattern=sql.cloudtrail_log_pattern(day))
+
+
+def backfill_copy(location: Location, day: date) -> str:
+    """The pipe's COPY (same columns, transformation, stage and file format, same exclusion of
+    digest and Insights files) for the log files of one day, as a bulk load."""
+    copy = sql.copy_statement(
+        location.qualified(RAW_TABLE), location.qualified(STAGE), sql.cloudtrail_log_pattern(day)
+    )
+    return "\n".join((copy, *BACKFILL_COPY_OPTIONS))
+
+
+def pipe_refresh(location: Location, modified_after: datetime) -> str:
+    return _render(
+        "ops_pipe_refresh.sql",
+        location,
+        prefix=sql.LOGS_FOLDER,
+        modified_after=modified_after.isoformat(),
+    )
