@@ -26,7 +26,7 @@ from components.notifications import Notifications, NotificationsArgs
 from components.providers import snowflake_provider
 from components.snowflake_integration import SnowflakeIntegration, SnowflakeIntegrationArgs
 from components.snowflake_schema import SnowflakeSchema, SnowflakeSchemaArgs
-from components.snowpipe_ingest import SnowpipeIngest, SnowpipeIngestArgs
+from components.snowpipe_ingest import SnowpipeIngest, SnowpipeIngestArgs, SnsFanoutArgs
 from components.suppressions import Suppressions, SuppressionsArgs
 from lib.config import ConfigError, StackConfig, parse_config, parse_connection
 from lib.detections import Detection, load_detections
@@ -131,6 +131,16 @@ def main() -> None:
             integration_ready=trust.ready,
             manage_notification=cfg.manages_bucket_notification,
             errors=errors,
+            sns=SnsFanoutArgs(
+                existing_topic_arn=cfg.bucket_sns_topic_arn,
+                topic_name=cfg.bucket_topic_name,
+                iam_user_arn=trust.iam_user_arn,
+                account_id=account_id,
+                partition=partition,
+                region=region,
+            )
+            if cfg.bucket_notification == "sns"
+            else None,
         ),
         opts=owned,
     )
@@ -229,6 +239,9 @@ def main() -> None:
     pulumi.export("externalId", pulumi.Output.secret(trust.external_id))
     pulumi.export("pipe", ingest.pipe_name)
     pulumi.export("notificationChannel", ingest.notification_channel)
+    if ingest.topic_arn is not None:
+        pulumi.export("notificationTopicArn", ingest.topic_arn)
+        pulumi.export("snowflakeSubscribeStatement", ingest.subscribe_statement)
     pulumi.export("rawTable", ingest.raw_table)
     pulumi.export("eventsTable", events.events_table)
     pulumi.export("view", view.view_name)

@@ -30,6 +30,12 @@ REQUIRED_PREVIEW_FEATURES = (
 # How the events and findings tasks run (components/scheduling.py).
 TASK_COMPUTE = ("serverless", "warehouse")
 
+# How the bucket tells the pipe of new log files (components/snowpipe_ingest.py): straight to the
+# pipe's SQS queue, or through an SNS topic in the bucket's region that Snowflake subscribes the
+# queue to (S3 notifies only destinations in the bucket's region, and a bucket has one
+# notification configuration, which an SNS topic can fan out to several consumers).
+BUCKET_NOTIFICATION = ("sqs", "sns")
+
 # Provider settings read from the `snowflake:` namespace and passed to both explicit providers.
 SNOWFLAKE_CONNECTION_KEYS = ("organizationName", "accountName", "user", "authenticator", "host")
 SNOWFLAKE_SECRET_KEYS = ("privateKey", "privateKeyPassphrase", "password")
@@ -46,6 +52,8 @@ Secret = TypeVar("Secret")
 _S3_PREFIX_CHARS = re.compile(r"^[A-Za-z0-9!_.*'()/-]*$")
 _BUCKET_NAME = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _KMS_KEY_ARN = re.compile(r"^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+# A standard topic's name: 1-256 letters, digits, - and _ (a FIFO topic's ends in .fifo).
+_SNS_TOPIC_ARN = re.compile(r"^arn:aws(-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 _SNOWFLAKE_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$")
 _EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
@@ -97,6 +105,11 @@ class StackConfig:
     """How the events and findings tasks run: one of TASK_COMPUTE."""
     suppressions_file: str | None
     """The file the SUPPRESSIONS table is seeded from (lib/suppressions.py); None = none."""
+    bucket_notification: str
+    """How the bucket announces new log files to the pipe: one of BUCKET_NOTIFICATION."""
+    bucket_sns_topic_arn: str | None
+    """With bucketNotification=sns, the topic the existing bucket already notifies; None = the
+    stack creates one (bucket_topic_name)."""
 
     @property
     def stack_slug(self) -> str:
@@ -139,6 +152,12 @@ class StackConfig:
         """A bucket has exactly one notification configuration: writing it on a bucket this stack
         does not own would replace whatever that bucket already notifies, so that needs opt-in."""
         return self.existing_bucket_name is None or self.manage_existing_bucket_notification
+
+    @property
+    def bucket_topic_name(self) -> str:
+        """The SNS topic the bucket notifies when the stack creates it (bucketNotification=sns
+        without bucketSnsTopicArn)."""
+        return f"{self.name_prefix}-logs"
 
     def bucket_name(self, account_id: str) -> str:
         """The log bucket: the existing one, or one named after the stack and the account (S3
@@ -307,6 +326,48 @@ def parse_config(get: Callable[[str], str | None], stack: str) -> StackConfig:
             f"schedule is at most {MAX_INTERVAL_MINUTES} minutes",
         )
 
+    bucket_notification = _parse_choice(
+        "bucketNotification", get("bucketNotification"), BUCKET_NOTIFICATION, "sqs"
+    )
+    topic_arn = _parse_topic_arn(get("bucketSnsTopicArn") or None)
+    if topic_arn is not None and bucket_notification != "sns":
+        raise _invalid(
+            "bucketSnsTopicArn",
+            topic_arn,
+            "it is only used with bucketNotification=sns; set that with `pulumi config set "
+            f"{NAMESPACE}:bucketNotification sns`, or remove this setting",
+        )
+    if topic_arn is not None and existing_bucket is None:
+        raise _invalid(
+            "bucketSnsTopicArn",
+            topic_arn,
+            "it names the topic an existing bucket (existingBucketName) already notifies; the "
+            "bucket this stack creates notifies a topic the stack creates. Remove this setting",
+        )
+    if topic_arn is not None and manage_notification:
+        raise _invalid(
+            "manageExistingBucketNotification",
+            "true",
+            "with bucketSnsTopicArn the bucket already notifies that topic and the stack leaves "
+            "its notification configuration alone; set it to false",
+        )
+    if (
+        bucket_notification == "sns"
+        and topic_arn is None
+        and existing_bucket is not None
+        and not manage_notification
+    ):
+        # Nothing would ever publish to a topic the stack created: it may not point this
+        # bucket's notification configuration at it.
+        raise _invalid(
+            "bucketSnsTopicArn",
+            "",
+            "with existingBucketName and bucketNotification=sns, set it to the ARN of the SNS "
+            "topic the bucket already notifies of new objects, or set "
+            "manageExistingBucketNotification to true to let the stack point the bucket at a "
+            "topic it creates (that replaces the bucket's notification configuration)",
+        )
+
     default_database = _snowflake_prefix(slug)
     return StackConfig(
         stack=stack,
@@ -341,7 +402,30 @@ def parse_config(get: Callable[[str], str | None], stack: str) -> StackConfig:
         alert_sns=alert_sns,
         task_compute=_parse_choice("taskCompute", get("taskCompute"), TASK_COMPUTE, "serverless"),
         suppressions_file=get("suppressionsFile") or None,
+        bucket_notification=bucket_notification,
+        bucket_sns_topic_arn=topic_arn,
     )
+
+
+def _parse_topic_arn(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if raw.endswith(".fifo"):
+        # S3 notifies only standard topics, and a FIFO topic delivers only to FIFO queues, which
+        # Snowflake's is not.
+        raise _invalid(
+            "bucketSnsTopicArn",
+            raw,
+            "it is a FIFO topic; S3 event notifications and Snowpipe need a standard topic",
+        )
+    if not _SNS_TOPIC_ARN.match(raw):
+        raise _invalid(
+            "bucketSnsTopicArn",
+            raw,
+            "expected the ARN of a standard SNS topic, "
+            "arn:aws:sns:<region>:<account>:<name> (aws sns list-topics)",
+        )
+    return raw
 
 
 @dataclass(frozen=True)

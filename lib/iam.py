@@ -161,3 +161,52 @@ def snowflake_read_policy(
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+S3_SERVICE = "s3.amazonaws.com"
+
+
+def snowflake_subscribe_statement(topic_arn: str, iam_user_arn: str) -> dict[str, Any]:
+    """Snowflake's IAM user may subscribe to the topic, and do nothing else with it: what
+    `SYSTEM$GET_AWS_SNS_IAM_POLICY('<topic arn>')` returns, sns:Subscribe on the topic for the
+    account's IAM user (Snowflake subscribes the pipe's SQS queue when the pipe is created).
+    Snowflake has one IAM user per Snowflake account, the one the storage integration shows.
+
+    The Sid is derived from that user, so the statements of two Snowflake accounts that read one
+    topic do not collide in its policy, and adding the statement twice changes nothing."""
+    user = iam_user_arn.rsplit("/", 1)[-1]
+    return {
+        "Sid": "SnowflakeSubscribe" + "".join(c for c in user if c.isalnum()),
+        "Effect": "Allow",
+        "Principal": {"AWS": iam_user_arn},
+        "Action": "sns:Subscribe",
+        "Resource": topic_arn,
+    }
+
+
+def bucket_topic_policy(
+    *, partition: str, bucket: str, account_id: str, topic_arn: str, iam_user_arn: str
+) -> PolicyDocument:
+    """The policy of the topic the stack creates for the bucket's notifications: S3 may publish
+    to it only for this bucket of this account, and Snowflake's IAM user may subscribe.
+
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html
+    pins S3's publish with aws:SourceArn (the bucket) and aws:SourceAccount (its owner: a bucket
+    ARN names no account, and bucket names are reused after deletion)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "S3PublishNewLogFiles",
+                "Effect": "Allow",
+                "Principal": {"Service": S3_SERVICE},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {
+                    "ArnEquals": {"aws:SourceArn": bucket_arn(partition, bucket)},
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                },
+            },
+            snowflake_subscribe_statement(topic_arn, iam_user_arn),
+        ],
+    }
