@@ -34,6 +34,7 @@ class SnowpipeIngest(pulumi.ComponentResource):
     pipe_name: str
     notification_channel: pulumi.Output[str]
     table: snowflake.Table
+    pipe: snowflake.Pipe
 
     def __init__(
         self, name: str, args: SnowpipeIngestArgs, opts: pulumi.ResourceOptions | None = None
@@ -88,7 +89,7 @@ class SnowpipeIngest(pulumi.ComponentResource):
         )
 
         self.pipe_name = location.qualified(PIPE)
-        pipe = snowflake.Pipe(
+        self.pipe = pipe = snowflake.Pipe(
             f"{name}-pipe",
             database=location.database,
             schema=location.schema,
