@@ -140,6 +140,7 @@ RUNNING_PIPE = '{"executionState":"RUNNING","pendingFileCount":0}'
 _PIPE_STATUS = re.compile(r"SYSTEM\$PIPE_STATUS\(\s*'([^']+)'\s*\)", re.IGNORECASE)
 _COPY_HISTORY_TABLE = re.compile(r"COPY_HISTORY\(\s*TABLE_NAME\s*=>\s*'([^']+)'", re.IGNORECASE)
 STAND_IN_SCHEMA = "STAND_IN.SOURCES"
+_STRING = re.compile(r"'(?:[^'\\]|''|\\.)*'")
 
 # What a pipe's COPY may select from a staged JSON file, as the stand-in loads it: the file's
 # single value, its path under the stage, the load's start time.
@@ -294,7 +295,8 @@ class Account:
         self.execute(f"CREATE SCHEMA IF NOT EXISTS {STAND_IN_SCHEMA}")
         sources = {}
         for cte in sqlglot.parse_one(statement, read="snowflake").find_all(exp.CTE):
-            body = cte.this.sql(dialect="snowflake").upper()
+            # What it calls, not what its strings say (a detail may quote a call).
+            body = _STRING.sub("''", cte.this.sql(dialect="snowflake")).upper()
             for function, columns in SYSTEM_SOURCES.items():
                 if f"INFORMATION_SCHEMA.{function}(" in body:
                     table = f"{STAND_IN_SCHEMA}.{function}"

@@ -34,7 +34,7 @@ from rehearsal import (
     rehearse,
     target_table,
 )
-from support import ALERT, PIPE, SCHEMA, TABLE, VIEW
+from support import PIPE, SCHEMA, TABLE, VIEW
 
 from detect import generate
 
@@ -188,7 +188,7 @@ def test_the_declaration_order_deploys_and_runs_generated_logs(
     assert len({(d, event_id) for d, _, event_id in found}) == len(found)
 
     # The alert, over a window that covers the run, counts them per detection and severity.
-    alert = deployment.one(ALERT)
+    alert = deployment.named("alerts-alert")
     in_window = account.alert_condition(
         alert,
         last_successful=started - timedelta(hours=1),
