@@ -23,6 +23,7 @@ from components.findings import Findings, FindingsArgs
 from components.findings_alerts import FindingsAlerts, FindingsAlertsArgs
 from components.grants import AccountGrants, AccountGrantsArgs
 from components.notifications import Notifications, NotificationsArgs
+from components.pipeline_health import HealthAlertArgs, PipelineHealth, PipelineHealthArgs
 from components.providers import snowflake_provider
 from components.snowflake_integration import SnowflakeIntegration, SnowflakeIntegrationArgs
 from components.snowflake_schema import SnowflakeSchema, SnowflakeSchemaArgs
@@ -230,6 +231,27 @@ def main() -> None:
         pulumi.export("alert", notify.alert_name)
         pulumi.export("notifiedTable", notify.notified_table)
         pulumi.export("findingsTopicArn", notifications.topic_arn)
+
+    # The pipeline's health, for dashboards; with alerts, a message when it changes.
+    pipeline_health = PipelineHealth(
+        "health",
+        PipelineHealthArgs(
+            location=location,
+            watched=[ingest.table, ingest.pipe, events.table, events.task, findings.task],
+            silence_minutes=cfg.silence_minutes,
+            events_interval_minutes=cfg.events_interval_minutes,
+            alert=None
+            if notifications is None
+            else HealthAlertArgs(
+                warehouse=cfg.snowflake_warehouse,
+                interval_minutes=cfg.health_interval_minutes,
+                destinations=notifications.destinations,
+                alert_grants=grants.alerts,
+            ),
+        ),
+        opts=owned,
+    )
+    pulumi.export("pipelineHealthView", pipeline_health.view_name)
 
     pulumi.export("bucket", logs.bucket_name)
     pulumi.export("trailArn", logs.trail_arn)

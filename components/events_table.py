@@ -37,6 +37,7 @@ class EventsTableArgs:
 class EventsTable(pulumi.ComponentResource):
     events_table: str
     table: snowflake.Table
+    task: snowflake.Task
 
     def __init__(
         self, name: str, args: EventsTableArgs, opts: pulumi.ResourceOptions | None = None
@@ -59,7 +60,7 @@ class EventsTable(pulumi.ComponentResource):
             opts=location.options(self, retain_on_delete=True),
         )
 
-        stream_and_task(
+        self.task = stream_and_task(
             f"{name}-raw",
             self,
             ScheduledMerge(

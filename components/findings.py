@@ -49,6 +49,7 @@ class Findings(pulumi.ComponentResource):
     findings_table: str
     summary_view: str
     table: snowflake.Table
+    task: snowflake.Task
 
     def __init__(
         self, name: str, args: FindingsArgs, opts: pulumi.ResourceOptions | None = None
@@ -71,7 +72,7 @@ class Findings(pulumi.ComponentResource):
             opts=location.options(self, retain_on_delete=True),
         )
 
-        stream_and_task(
+        self.task = stream_and_task(
             f"{name}-events",
             self,
             ScheduledMerge(

@@ -11,8 +11,9 @@ import pulumi_snowflake as snowflake
 
 from components.aliases import moved_from
 
-# GET_CONDITION_QUERY_UUID and the alert schedule functions the alert's SQL calls need this
-# database role (Snowflake's alert documentation).
+# GET_CONDITION_QUERY_UUID and the alert schedule functions (SNOWFLAKE.ALERT.*) need this
+# database role (Snowflake's alert documentation): PIPELINE_HEALTH_ALERT's action reads its
+# condition's rows with GET_CONDITION_QUERY_UUID (sql/pipeline_health_action.sql).
 ALERT_VIEWER = '"SNOWFLAKE"."ALERT_VIEWER"'
 
 # An account-level grant to a role is one grant, however many stacks declare it: every stack of

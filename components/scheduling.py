@@ -51,7 +51,8 @@ class ScheduledMerge:
     task_comment: str
 
 
-def stream_and_task(name: str, parent: pulumi.Resource, merge: ScheduledMerge) -> None:
+def stream_and_task(name: str, parent: pulumi.Resource, merge: ScheduledMerge) -> snowflake.Task:
+    """The stream and the task; returns the task (the health view names it)."""
     location = merge.location
     stream = snowflake.StreamOnTable(
         f"{name}-stream",
@@ -67,7 +68,7 @@ def stream_and_task(name: str, parent: pulumi.Resource, merge: ScheduledMerge) -
         opts=location.options(parent, [merge.source]),
     )
     stream_name = location.qualified(merge.stream)
-    snowflake.Task(
+    return snowflake.Task(
         f"{name}-task",
         database=location.database,
         schema=location.schema,

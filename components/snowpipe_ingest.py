@@ -60,6 +60,7 @@ class SnowpipeIngest(pulumi.ComponentResource):
     """bucketNotification=sns: the topic the pipe's queue is subscribed to."""
     subscribe_statement: pulumi.Output[dict[str, object]] | None
     """bucketNotification=sns: the statement Snowflake's IAM user needs in the topic's policy."""
+    pipe: snowflake.Pipe
 
     def __init__(
         self, name: str, args: SnowpipeIngestArgs, opts: pulumi.ResourceOptions | None = None
@@ -119,7 +120,7 @@ class SnowpipeIngest(pulumi.ComponentResource):
         subscribable = self._topic(name, args.sns, args.bucket_name) if args.sns else []
 
         self.pipe_name = location.qualified(PIPE)
-        pipe = snowflake.Pipe(
+        self.pipe = pipe = snowflake.Pipe(
             f"{name}-pipe",
             database=location.database,
             schema=location.schema,

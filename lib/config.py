@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from lib.alerts import MAX_INTERVAL_MINUTES
+from lib.health import MIN_SILENCE_MINUTES
 
 NAMESPACE = "cloudtrail-snowflake"
 
@@ -110,6 +111,10 @@ class StackConfig:
     bucket_sns_topic_arn: str | None
     """With bucketNotification=sns, the topic the existing bucket already notifies; None = the
     stack creates one (bucket_topic_name)."""
+    silence_minutes: int
+    """PIPELINE_HEALTH's silence check: no file loaded for longer than this is down."""
+    health_interval_minutes: int
+    """How often PIPELINE_HEALTH_ALERT checks the view (with alerts)."""
 
     @property
     def stack_slug(self) -> str:
@@ -201,15 +206,23 @@ def _parse_choice(key: str, raw: str | None, choices: tuple[str, ...], default: 
     return value
 
 
-def _parse_minutes(key: str, raw: str | None, default: int) -> int:
+def _parse_minutes(
+    key: str,
+    raw: str | None,
+    default: int,
+    *,
+    low: int = 1,
+    high: int = _MAX_TASK_MINUTES,
+    why: str = " (8 days)",
+) -> int:
     if raw is None or raw == "":
         return default
     try:
         minutes = int(raw)
     except ValueError:
-        minutes = 0
-    if not 1 <= minutes <= _MAX_TASK_MINUTES:
-        raise _invalid(key, raw, f"expected whole minutes from 1 to {_MAX_TASK_MINUTES} (8 days)")
+        minutes = low - 1
+    if not low <= minutes <= high:
+        raise _invalid(key, raw, f"expected whole minutes from {low} to {high}{why}")
     return minutes
 
 
@@ -404,6 +417,28 @@ def parse_config(get: Callable[[str], str | None], stack: str) -> StackConfig:
         suppressions_file=get("suppressionsFile") or None,
         bucket_notification=bucket_notification,
         bucket_sns_topic_arn=topic_arn,
+        silence_minutes=_parse_silence(get("silenceMinutes")),
+        health_interval_minutes=_parse_alert_minutes(
+            "healthIntervalMinutes", get("healthIntervalMinutes"), 15
+        ),
+    )
+
+
+def _parse_silence(raw: str | None) -> int:
+    # CloudTrail delivers a log file about every 5 minutes per region: a shorter silence is
+    # normal, and would be reported as the pipeline being down.
+    return _parse_minutes(
+        "silenceMinutes",
+        raw,
+        60,
+        low=MIN_SILENCE_MINUTES,
+        why=", at least three of CloudTrail's deliveries (about one every 5 minutes per region)",
+    )
+
+
+def _parse_alert_minutes(key: str, raw: str | None, default: int) -> int:
+    return _parse_minutes(
+        key, raw, default, high=MAX_INTERVAL_MINUTES, why=", an alert's longest schedule"
     )
 
 

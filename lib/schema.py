@@ -23,6 +23,11 @@ FINDINGS_SUMMARY_VIEW = "FINDINGS_SUMMARY"
 FINDINGS_ALERT = "FINDINGS_ALERT"
 FINDINGS_ALERT_STREAM = "FINDINGS_ALERT_STREAM"
 FINDINGS_NOTIFIED_TABLE = "FINDINGS_NOTIFIED"
+# Pipeline health (lib/health.py): the view dashboards and `python -m ops status` read, the alert
+# on it, and the alert's record of what it last notified.
+PIPELINE_HEALTH_VIEW = "PIPELINE_HEALTH"
+PIPELINE_HEALTH_ALERT = "PIPELINE_HEALTH_ALERT"
+PIPELINE_HEALTH_NOTIFIED_TABLE = "PIPELINE_HEALTH_NOTIFIED"
 SUPPRESSIONS_TABLE = "SUPPRESSIONS"
 
 
@@ -231,6 +236,31 @@ NOTIFIED_COLUMNS = (
     Column("batch_id", _TEXT, nullable=False),
     Column("notified_at", "TIMESTAMP_LTZ", nullable=False),
     *NOTIFIED_FINDING_COLUMNS,
+)
+
+# PIPELINE_HEALTH: one row per check, every check always present (sql/pipeline_health_view.sql).
+# A contract: `python -m ops status` and dashboards read these columns and STATUS values.
+PIPELINE_HEALTH_COLUMNS = (
+    Column("check_name", _TEXT),
+    # The object checked, fully qualified.
+    Column("subject", _TEXT),
+    # One of HEALTH_STATUSES.
+    Column("status", _TEXT),
+    # What is wrong and where to look or what to run; for an ok check, what was seen.
+    Column("detail", _TEXT),
+    Column("checked_at", "TIMESTAMP_LTZ"),
+)
+HEALTH_STATUSES = ("ok", "degraded", "down")
+
+# PIPELINE_HEALTH_NOTIFIED: each message PIPELINE_HEALTH_ALERT sent, with the state it reported
+# (the failing checks and their statuses, '' once all are ok again): the alert compares the
+# current state with the last one to decide whether to send (sql/pipeline_health_condition.sql).
+HEALTH_NOTIFIED_COLUMNS = (
+    # When the checks the message reports ran (the view's CHECKED_AT).
+    Column("notified_at", "TIMESTAMP_LTZ", nullable=False),
+    Column("state", _TEXT, nullable=False),
+    Column("summary", _TEXT, nullable=False),
+    Column("details", _VARIANT),
 )
 
 # SUPPRESSIONS: findings to keep but not alert on, edited by analysts with SQL and seeded from a

@@ -32,6 +32,14 @@ with Snowflake's wording.
   columns, one per selected value, and the stage must exist. Stand-in: checks exactly those
   (fakesnow cannot run a COPY with a transformation) and registers the pipe; `load_files` later
   does what the pipe does with each file its PATTERN matches: one row per file.
+- View over Snowflake's own sources (PIPELINE_HEALTH). Snowflake: SYSTEM$PIPE_STATUS and the
+  INFORMATION_SCHEMA table functions COPY_HISTORY and TASK_HISTORY are evaluated when the view
+  is queried; fakesnow has none of them. Stand-in: the pipe a SYSTEM$PIPE_STATUS names and the
+  table a COPY_HISTORY names must exist when the view is created (stricter than Snowflake, which
+  would fail only at the first query: the stack makes the view wait for them), then each CTE
+  that reads such a source reads a stand-in table instead (`with_sources`): COPY_HISTORY and
+  TASK_HISTORY empty, with the columns Snowflake documents (a column the view selects that
+  Snowflake does not return fails, as it would there), and the pipe RUNNING.
 - Alert. Snowflake: a resumed alert runs its condition on schedule, and its action sends through
   the notification integrations it names. Stand-in: runs the condition at once, and checks that
   every integration the action names (the first argument of an *INTEGRATION* function) is
@@ -48,7 +56,7 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -82,6 +90,58 @@ _CONSUME = re.compile(r"^\s*(INSERT INTO .*?);$", re.DOTALL | re.MULTILINE)
 # SYSTEM$SEND_SNOWFLAKE_NOTIFICATION's integration arguments: EMAIL_INTEGRATION_CONFIG('NAME', ...),
 # INTEGRATION('NAME').
 _INTEGRATION_ARGUMENT = re.compile(r"\w*INTEGRATION\w*\(\s*'([^']+)'", re.IGNORECASE)
+# Snowflake's own sources a view may read, which fakesnow lacks: the columns each returns as
+# Snowflake's documentation lists them (sql/pipeline_health_view.sql cites the pages).
+SYSTEM_SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
+    "COPY_HISTORY": (
+        ("FILE_NAME", "VARCHAR"),
+        ("STAGE_LOCATION", "VARCHAR"),
+        ("LAST_LOAD_TIME", "TIMESTAMP_LTZ"),
+        ("ROW_COUNT", "NUMBER"),
+        ("ROW_PARSED", "NUMBER"),
+        ("FILE_SIZE", "NUMBER"),
+        ("FIRST_ERROR_MESSAGE", "VARCHAR"),
+        ("FIRST_ERROR_LINE_NUMBER", "NUMBER"),
+        ("FIRST_ERROR_CHARACTER_POS", "NUMBER"),
+        ("FIRST_ERROR_COLUMN_NAME", "VARCHAR"),
+        ("ERROR_COUNT", "NUMBER"),
+        ("ERROR_LIMIT", "NUMBER"),
+        ("STATUS", "VARCHAR"),
+        ("TABLE_CATALOG_NAME", "VARCHAR"),
+        ("TABLE_SCHEMA_NAME", "VARCHAR"),
+        ("TABLE_NAME", "VARCHAR"),
+        ("PIPE_CATALOG_NAME", "VARCHAR"),
+        ("PIPE_SCHEMA_NAME", "VARCHAR"),
+        ("PIPE_NAME", "VARCHAR"),
+        ("PIPE_RECEIVED_TIME", "TIMESTAMP_LTZ"),
+    ),
+    "TASK_HISTORY": (
+        ("QUERY_ID", "VARCHAR"),
+        ("NAME", "VARCHAR"),
+        ("DATABASE_NAME", "VARCHAR"),
+        ("SCHEMA_NAME", "VARCHAR"),
+        ("QUERY_TEXT", "VARCHAR"),
+        ("CONDITION_TEXT", "VARCHAR"),
+        ("STATE", "VARCHAR"),
+        ("ERROR_CODE", "VARCHAR"),
+        ("ERROR_MESSAGE", "VARCHAR"),
+        ("SCHEDULED_TIME", "TIMESTAMP_LTZ"),
+        ("QUERY_START_TIME", "TIMESTAMP_LTZ"),
+        ("NEXT_SCHEDULED_TIME", "TIMESTAMP_LTZ"),
+        ("COMPLETED_TIME", "TIMESTAMP_LTZ"),
+        ("ROOT_TASK_ID", "VARCHAR"),
+        ("GRAPH_VERSION", "NUMBER"),
+        ("RUN_ID", "NUMBER"),
+        ("RETURN_VALUE", "VARCHAR"),
+    ),
+}
+# What SYSTEM$PIPE_STATUS returns for a pipe that loads.
+RUNNING_PIPE = '{"executionState":"RUNNING","pendingFileCount":0}'
+_PIPE_STATUS = re.compile(r"SYSTEM\$PIPE_STATUS\(\s*'([^']+)'\s*\)", re.IGNORECASE)
+_COPY_HISTORY_TABLE = re.compile(r"COPY_HISTORY\(\s*TABLE_NAME\s*=>\s*'([^']+)'", re.IGNORECASE)
+STAND_IN_SCHEMA = "STAND_IN.SOURCES"
+_STRING = re.compile(r"'(?:[^'\\]|''|\\.)*'")
+
 # What a pipe's COPY may select from a staged JSON file, as the stand-in loads it: the file's
 # single value, its path under the stage, the load's start time.
 _COPY_VALUES = {
@@ -186,7 +246,10 @@ class Account:
         self.execute(f"CREATE SCHEMA {object_name(resource)}")
 
     def _view(self, resource: Registered) -> None:
-        self.execute(f"CREATE VIEW {object_name(resource)} AS {resource.inputs['statement']}")
+        statement = resource.inputs["statement"]
+        if "SYSTEM$" in statement.upper() or "INFORMATION_SCHEMA." in statement.upper():
+            statement = self._stand_in_sources(statement)
+        self.execute(f"CREATE VIEW {object_name(resource)} AS {statement}")
 
     def _table(self, resource: Registered) -> None:
         columns = ", ".join(
@@ -220,6 +283,33 @@ class Account:
 
     def _register(self, resource: Registered) -> None:
         self.registry.add(object_name(resource))
+
+    def _stand_in_sources(self, statement: str) -> str:
+        """`statement` reading stand-in tables for Snowflake's own sources, once the objects
+        it names exist."""
+        for pipe in _PIPE_STATUS.findall(statement):
+            self._require_registered(pipe)
+        for table in _COPY_HISTORY_TABLE.findall(statement):
+            self.execute(f"SELECT 1 FROM {table} LIMIT 0")
+        self.execute(f"CREATE DATABASE IF NOT EXISTS {STAND_IN_SCHEMA.split('.')[0]}")
+        self.execute(f"CREATE SCHEMA IF NOT EXISTS {STAND_IN_SCHEMA}")
+        sources = {}
+        for cte in sqlglot.parse_one(statement, read="snowflake").find_all(exp.CTE):
+            # What it calls, not what its strings say (a detail may quote a call).
+            body = _STRING.sub("''", cte.this.sql(dialect="snowflake")).upper()
+            for function, columns in SYSTEM_SOURCES.items():
+                if f"INFORMATION_SCHEMA.{function}(" in body:
+                    table = f"{STAND_IN_SCHEMA}.{function}"
+                    declared = ", ".join(f"{name} {type_}" for name, type_ in columns)
+                    self.execute(f"CREATE TABLE IF NOT EXISTS {table} ({declared})")
+                    sources[cte.alias] = table
+            if "SYSTEM$PIPE_STATUS(" in body:
+                table = f"{STAND_IN_SCHEMA}.PIPE_STATUS_{cte.alias.upper()}"
+                (column,) = (e.alias_or_name for e in cte.this.expressions)
+                self.execute(f"CREATE OR REPLACE TABLE {table} ({column} VARCHAR)")
+                self.execute(f"INSERT INTO {table} VALUES (%s)", [RUNNING_PIPE])
+                sources[cte.alias] = table
+        return with_sources(statement, sources)
 
     def _task(self, resource: Registered) -> None:
         self._require_schema(resource)
@@ -330,6 +420,26 @@ def consume_statement(action: str, batch: str) -> str:
     """The INSERT of an alert's action that consumes its stream, for batch `batch`."""
     (insert,) = _CONSUME.findall(action)
     return str(insert).replace(":batch", f"'{batch}'")
+
+
+def with_sources(statement: str, sources: Mapping[str, str]) -> str:
+    """`statement` with each CTE named in `sources` reading that table instead: a CTE that
+    selects FROM a source keeps its select list and WHERE and reads the table (which must have
+    the columns it selects); one with no FROM (a system function, the clock) becomes
+    SELECT * FROM the table."""
+    tree = sqlglot.parse_one(statement, read="snowflake")
+    replaced = set()
+    for cte in tree.find_all(exp.CTE):
+        if cte.alias not in sources:
+            continue
+        table = sources[cte.alias]
+        if cte.this.args.get("from_") is not None:
+            cte.this.set("from_", exp.From(this=exp.to_table(table, dialect="snowflake")))
+        else:
+            cte.set("this", sqlglot.parse_one(f"SELECT * FROM {table}", read="snowflake"))
+        replaced.add(cte.alias)
+    assert replaced == set(sources), f"no CTE named {sorted(set(sources) - replaced)}"
+    return tree.sql(dialect="snowflake")
 
 
 def target_table(statement: str) -> str:

@@ -33,7 +33,7 @@ from rehearsal import (
     rehearse,
     target_table,
 )
-from support import ALERT, PIPE, SCHEMA, TABLE, VIEW
+from support import PIPE, SCHEMA, TABLE, VIEW
 
 from detect import generate
 
@@ -188,7 +188,7 @@ def test_the_declaration_order_deploys_and_runs_generated_logs(
 
     # The alert's action hands on, from the stream, the findings that raise an alert: a
     # threshold detection's burst is deduplicated, so fewer than were found.
-    alert = deployment.one(ALERT)
+    alert = deployment.named("alerts-alert")
     alerted = account.execute(
         f"SELECT detection, severity, eventID FROM {findings_table} "
         "WHERE duplicate_of IS NULL AND suppressed_by IS NULL"

@@ -31,6 +31,8 @@ PLACEHOLDERS = Placeholders(
     suppressed="",
     conditions="sup.region",
     landed="CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_EVENTS_STREAM",
+    # The health alert's record of its message, a statement of its own (pipeline_health_record.sql).
+    record="INSERT INTO CLOUDTRAIL_DEV.AUDIT.PIPELINE_HEALTH_NOTIFIED (STATE) SELECT 'x'",
 )
 # The statements; sql/detections/ holds conditions, which the framework renders (below).
 SQL_FILES = sorted(sql.SQL_DIR.glob("*.sql"))

@@ -272,7 +272,7 @@ def test_view_reads_the_typed_events_table(dev: Deployment) -> None:
 def test_every_detection_is_a_view_over_the_cloudtrail_view(dev: Deployment) -> None:
     deployed = views(dev)
     detections = load_detections()
-    assert set(deployed) == {"CLOUDTRAIL", "DETECT_ALL", "FINDINGS_SUMMARY"} | {
+    assert set(deployed) == {"CLOUDTRAIL", "DETECT_ALL", "FINDINGS_SUMMARY", "PIPELINE_HEALTH"} | {
         d.view_name for d in detections
     }
     for detection in detections:
@@ -421,6 +421,7 @@ def test_stack_outputs(dev: Deployment) -> None:
         "findingsTable": "CLOUDTRAIL_DEV.AUDIT.FINDINGS",
         "findingsSummaryView": "CLOUDTRAIL_DEV.AUDIT.FINDINGS_SUMMARY",
         "suppressionsTable": "CLOUDTRAIL_DEV.AUDIT.SUPPRESSIONS",
+        "pipelineHealthView": "CLOUDTRAIL_DEV.AUDIT.PIPELINE_HEALTH",
     }
     assert [name for name, (_, secret) in dev.outputs.items() if secret] == ["externalId"]
 
@@ -661,8 +662,8 @@ def test_no_alert_unless_asked_for(dev: Deployment) -> None:
 
 def test_alert_watches_the_findings_table(deploy: Deploy) -> None:
     deployment = deploy({"alertEmails": "secops@example.com", "alertSns": "true"})
-    alert = deployment.one(ALERT)
-    assert "CLOUDTRAIL_DEV.AUDIT.FINDINGS" in alert.inputs["condition"]
+    alert = deployment.named("alerts-alert")
+    assert "CLOUDTRAIL_DEV.AUDIT.FINDINGS_ALERT_STREAM" in alert.inputs["condition"]
     assert alert.inputs["enabled"] is True
     assert deployment.depends_on(alert, deployment.named("findings-table"))
     assert deployment.one(EMAIL_INTEGRATION).inputs["allowedRecipients"] == ["secops@example.com"]
@@ -705,7 +706,7 @@ def test_no_error_integration_without_sns(deploy: Deploy, config: dict[str, str]
 
 def test_owner_role_may_run_the_alert_and_read_its_schedule(deploy: Deploy) -> None:
     deployment = deploy(CONFIGS["alerts"])
-    alert, execute = deployment.one(ALERT), deployment.named("grants-execute-alert")
+    execute = deployment.named("grants-execute-alert")
     assert execute.inputs["privileges"] == ["EXECUTE ALERT"]
     assert (execute.inputs["onAccount"], execute.inputs["accountRoleName"]) == (True, "SYSADMIN")
     viewer = deployment.one(DATABASE_ROLE_GRANT)
@@ -714,7 +715,9 @@ def test_owner_role_may_run_the_alert_and_read_its_schedule(deploy: Deploy) -> N
     admin = next(p for p in deployment.all(SNOWFLAKE_PROVIDER) if p.name == "snowflake-admin")
     for grant in (execute, viewer):
         assert grant.provider.startswith(f"{admin.urn}::"), grant.name
-        assert deployment.depends_on(alert, grant), grant.name
+        for alert in deployment.all(ALERT):
+            assert deployment.depends_on(alert, grant), (alert.name, grant.name)
+    assert len(deployment.all(ALERT)) == 2
 
 
 def test_one_role_alert_still_gets_the_alert_viewer_role(deploy: Deploy) -> None:
@@ -723,7 +726,8 @@ def test_one_role_alert_still_gets_the_alert_viewer_role(deploy: Deploy) -> None
     assert deployment.all(GRANT) == []
     viewer = deployment.one(DATABASE_ROLE_GRANT)
     assert viewer.inputs["parentRoleName"] == "ACCOUNTADMIN"
-    assert deployment.depends_on(deployment.one(ALERT), viewer)
+    for alert in deployment.all(ALERT):
+        assert deployment.depends_on(alert, viewer), alert.name
 
 
 # --- Suppressions: the table, and its seed from the stack's file -------------------------------

@@ -1,0 +1,236 @@
+-- PIPELINE_HEALTH: one row per check of the pipeline, every check always present ('ok' when
+-- fine), for dashboards, `python -m ops status` and PIPELINE_HEALTH_ALERT. Columns and statuses
+-- are a contract (lib/schema.py, PIPELINE_HEALTH_COLUMNS); docs/operations.md, "Pipeline health",
+-- says what each check means and what to do.
+--
+-- The first four CTEs are where the state comes from: the clock and Snowflake's own sources.
+-- Nothing else reads them, so a test replaces them with canned rows of the same shape
+-- (tests/rehearsal.py, with_sources). Snowflake evaluates them when the view is queried, with
+-- the privileges the docs state for each (the owner role, which owns the pipe and the tasks,
+-- has them all).
+-- - SYSTEM$PIPE_STATUS('<pipe>') returns a JSON string: executionState (RUNNING when all is
+--   well; PAUSED, STOPPED_*, STALLED_*, ...), pendingFileCount, error, ...; only for the pipe's
+--   owner or a role with MONITOR on it.
+--   https://docs.snowflake.com/en/sql-reference/functions/system_pipe_status
+-- - <db>.INFORMATION_SCHEMA.COPY_HISTORY(TABLE_NAME, START_TIME) returns one row per file the
+--   pipe (or a COPY) tried to load into the table in the last 14 days at most: FILE_NAME,
+--   STATUS (Loaded, Load failed, Partially loaded, Load skipped; Load in progress while
+--   loading), FIRST_ERROR_MESSAGE, LAST_LOAD_TIME.
+--   https://docs.snowflake.com/en/sql-reference/functions/copy_history
+--   https://docs.snowflake.com/en/sql-reference/account-usage/copy_history (the STATUS values)
+-- - <db>.INFORMATION_SCHEMA.TASK_HISTORY(SCHEDULED_TIME_RANGE_START, SCHEDULED_TIME_RANGE_END,
+--   RESULT_LIMIT) returns the runs of the last 7 days at most, of every task the role may see,
+--   newest first up to RESULT_LIMIT (1 to 10000): NAME, DATABASE_NAME, SCHEMA_NAME, STATE
+--   (SCHEDULED, EXECUTING, SUCCEEDED, FAILED, FAILED_AND_AUTO_SUSPENDED, CANCELLED, SKIPPED),
+--   ERROR_MESSAGE, SCHEDULED_TIME, COMPLETED_TIME.
+--   https://docs.snowflake.com/en/sql-reference/functions/task_history
+--   https://docs.snowflake.com/en/release-notes/bcr-bundles/2023_03/bcr-990
+--   (FAILED_AND_AUTO_SUSPENDED in every call)
+--   A task suspended by hand (ALTER TASK ... SUSPEND) has no run, so it is not visible here: SHOW
+--   TASKS shows it, but a view cannot run SHOW. The event_lag check catches a suspended events
+--   task (loaded files stop landing), and `python -m ops status` reads SHOW TASKS.
+WITH clock AS (
+    SELECT CURRENT_TIMESTAMP() AS checked_at
+),
+pipe_status AS (
+    SELECT SYSTEM$PIPE_STATUS('{pipe}') AS pipe_status
+),
+copy_history AS (
+    SELECT file_name, status, first_error_message, last_load_time
+    FROM TABLE({copy_history}(
+        TABLE_NAME => '{raw_table}',
+        START_TIME => DATEADD('hour', -{load_error_hours}, CURRENT_TIMESTAMP())
+    ))
+),
+task_history AS (
+    SELECT name, database_name, schema_name, state, error_message, scheduled_time, completed_time
+    FROM TABLE({task_history}(
+        SCHEDULED_TIME_RANGE_START => DATEADD('day', -{task_history_days}, CURRENT_TIMESTAMP()),
+        SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP(),
+        RESULT_LIMIT => 10000
+    ))
+),
+-- pipe: down unless the pipe is RUNNING.
+pipe AS (
+    SELECT
+        PARSE_JSON(pipe_status):executionState::string AS execution_state,
+        PARSE_JSON(pipe_status):error::string AS pipe_error,
+        PARSE_JSON(pipe_status):pendingFileCount::string AS pending_files
+    FROM pipe_status
+),
+-- load_errors: files of the last {load_error_hours} hours that did not load whole (a failed,
+-- partly loaded or skipped file: Snowpipe skips a file that fails, ON_ERROR = SKIP_FILE).
+failed_loads AS (
+    SELECT file_name, first_error_message, last_load_time
+    FROM copy_history
+    WHERE UPPER(status) NOT IN ('LOADED', 'LOAD IN PROGRESS')
+),
+load_errors AS (
+    SELECT
+        COUNT(*) AS failed_files,
+        MAX(last_load_time) AS newest_failure,
+        MAX(IFF(newest = 1, file_name, NULL)) AS newest_file,
+        MAX(IFF(newest = 1, first_error_message, NULL)) AS newest_error
+    FROM (
+        SELECT
+            file_name,
+            first_error_message,
+            last_load_time,
+            ROW_NUMBER() OVER (ORDER BY last_load_time DESC, file_name) AS newest
+        FROM failed_loads
+    )
+),
+-- silence: the newest load time in the raw table itself, not COPY_HISTORY's. The table has no
+-- horizon (COPY_HISTORY keeps 14 days, and this view asks for {load_error_hours} hours: a pipe
+-- silent for longer would have no row left to measure from), holds only what loaded (a failed
+-- file has a LAST_LOAD_TIME too), and needs no privilege beyond reading it. An empty table
+-- (nothing ever loaded) is down.
+raw_loads AS (
+    SELECT MAX(loaded_at) AS last_loaded_at FROM {raw_table}
+),
+-- event_lag: how long the oldest file loaded after the newest landed event has waited to land.
+-- Comparing only the newest load with the newest landed event would report a lag the moment a
+-- file arrives after a quiet spell, before the events task has had a chance to run. A file
+-- whose events had all landed before (a duplicate delivery) lands nothing and waits here until
+-- a later file lands: with CloudTrail's deliveries every few minutes that clears at once.
+landed AS (
+    SELECT MAX(loadedAt) AS last_landed_at FROM {events_table}
+),
+waiting AS (
+    SELECT MIN(r.loaded_at) AS waiting_since
+    FROM {raw_table} AS r
+    CROSS JOIN landed AS l
+    WHERE l.last_landed_at IS NULL OR r.loaded_at > l.last_landed_at
+),
+-- task: the latest finished run of each task (SKIPPED and CANCELLED runs are not verdicts: a
+-- skipped run found nothing to do).
+tasks AS (
+    SELECT task_name, subject FROM {tasks}
+),
+task_runs AS (
+    SELECT name, state, error_message, completed_time
+    FROM task_history
+    WHERE
+        database_name = '{database}'
+        AND schema_name = '{schema}'
+        AND state IN ('SUCCEEDED', 'FAILED', 'FAILED_AND_AUTO_SUSPENDED')
+    QUALIFY ROW_NUMBER() OVER (PARTITION BY name ORDER BY completed_time DESC) = 1
+),
+checks AS (
+    SELECT
+        'pipe' AS check_name,
+        '{pipe}' AS subject,
+        IFF(execution_state = 'RUNNING', 'ok', 'down') AS status,
+        IFF(
+            execution_state = 'RUNNING',
+            'Pipe {pipe} is RUNNING, ' || COALESCE(pending_files, '0') || ' files pending.',
+            'Pipe {pipe} is ' || COALESCE(execution_state, 'in an unknown state')
+            || COALESCE(' (error: ' || pipe_error || ')', '')
+            || ': nothing loads. See SELECT SYSTEM$PIPE_STATUS(''{pipe}''); resume a paused pipe'
+            || ' with ALTER PIPE {pipe} SET PIPE_EXECUTION_PAUSED = FALSE; for a STOPPED_ or'
+            || ' STALLED_ state fix the cause named there (a dropped or changed stage, table'
+            || ' or integration: pulumi up declares them again).'
+        ) AS detail
+    FROM pipe
+    UNION ALL
+    SELECT
+        'load_errors',
+        '{raw_table}',
+        IFF(failed_files > 0, 'degraded', 'ok'),
+        IFF(
+            failed_files > 0,
+            failed_files || ' files did not load whole into {raw_table} in the last'
+            || ' {load_error_hours} hours; the newest, ' || COALESCE(newest_file, '?') || ' at '
+            || TO_VARCHAR(newest_failure) || ': ' || COALESCE(newest_error, 'no error given')
+            || '. List them with the COPY_HISTORY query in docs/operations.md (Verify), fix'
+            || ' the cause, then load them again (docs/operations.md, Backfill older files).',
+            'Every file of the last {load_error_hours} hours loaded.'
+        )
+    FROM load_errors
+    UNION ALL
+    SELECT
+        'silence',
+        '{raw_table}',
+        IFF(
+            last_loaded_at IS NULL
+            OR last_loaded_at < DATEADD('minute', -{silence_minutes}, checked_at),
+            'down',
+            'ok'
+        ),
+        IFF(
+            last_loaded_at IS NULL
+            OR last_loaded_at < DATEADD('minute', -{silence_minutes}, checked_at),
+            COALESCE(
+                'No CloudTrail file has loaded into {raw_table} since '
+                || TO_VARCHAR(last_loaded_at) || ', '
+                || DATEDIFF('minute', last_loaded_at, checked_at) || ' minutes ago',
+                'No CloudTrail file has ever loaded into {raw_table}'
+            )
+            || ' (silenceMinutes: {silence_minutes}; CloudTrail delivers about every 5 minutes).'
+            || ' Check that the trail is logging (aws cloudtrail get-trail-status), that the'
+            || ' bucket notifies the pipe''s queue (pulumi stack output notificationChannel),'
+            || ' and the integration''s trust (SYSTEM$VALIDATE_STORAGE_INTEGRATION).',
+            'Last file loaded at ' || TO_VARCHAR(last_loaded_at) || ', '
+            || DATEDIFF('minute', last_loaded_at, checked_at) || ' minutes ago.'
+        )
+    FROM raw_loads CROSS JOIN clock
+    UNION ALL
+    SELECT
+        'event_lag',
+        '{events_table}',
+        IFF(waiting_since < DATEADD('minute', -{lag_minutes}, checked_at), 'degraded', 'ok'),
+        IFF(
+            waiting_since < DATEADD('minute', -{lag_minutes}, checked_at),
+            'Files loaded since ' || TO_VARCHAR(waiting_since) || ' ('
+            || DATEDIFF('minute', waiting_since, checked_at) || ' minutes) have not landed in'
+            || ' {events_table} (allowed: {lag_minutes} minutes, {lag_intervals} events task'
+            || ' intervals). Check the task row of {events_task}, and SHOW TASKS LIKE'
+            || ' ''{events_task_name}'' IN SCHEMA {database}.{schema} for a suspended task.',
+            COALESCE(
+                'Files loaded since ' || TO_VARCHAR(waiting_since) || ' are landing (allowed:'
+                || ' {lag_minutes} minutes).',
+                'Every loaded file has landed.'
+            )
+        )
+    FROM waiting CROSS JOIN clock
+    UNION ALL
+    SELECT
+        'task',
+        t.subject,
+        CASE r.state
+            WHEN 'FAILED_AND_AUTO_SUSPENDED' THEN 'down'
+            WHEN 'FAILED' THEN 'degraded'
+            ELSE 'ok'
+        END,
+        CASE r.state
+            WHEN 'FAILED_AND_AUTO_SUSPENDED' THEN
+                'Task ' || t.subject || ' failed SUSPEND_TASK_AFTER_NUM_FAILURES runs in a row'
+                || ' and Snowflake suspended it at ' || TO_VARCHAR(r.completed_time) || ': '
+                || COALESCE(r.error_message, 'no error given') || '. Fix the cause, then ALTER'
+                || ' TASK ' || t.subject || ' RESUME (or pulumi up); docs/operations.md, When a'
+                || ' task fails.'
+            WHEN 'FAILED' THEN
+                'The last run of task ' || t.subject || ' failed at '
+                || TO_VARCHAR(r.completed_time) || ': ' || COALESCE(r.error_message, 'no error given')
+                || '. Its stream keeps the rows for the next run; after'
+                || ' SUSPEND_TASK_AFTER_NUM_FAILURES failures in a row Snowflake suspends it'
+                || ' (docs/operations.md, When a task fails).'
+            WHEN 'SUCCEEDED' THEN
+                'The last run of task ' || t.subject || ' succeeded at '
+                || TO_VARCHAR(r.completed_time) || '.'
+            ELSE
+                'Task ' || t.subject || ' finished no run in the last {task_history_days} days'
+                || ' (normal while no data arrives; a task suspended by hand shows only in'
+                || ' SHOW TASKS).'
+        END
+    FROM tasks AS t
+    LEFT JOIN task_runs AS r ON r.name = t.task_name
+)
+SELECT
+    checks.check_name::VARCHAR AS check_name,
+    checks.subject::VARCHAR AS subject,
+    checks.status::VARCHAR AS status,
+    checks.detail::VARCHAR AS detail,
+    clock.checked_at::TIMESTAMP_LTZ AS checked_at
+FROM checks
+CROSS JOIN clock
