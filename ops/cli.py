@@ -1,7 +1,6 @@
 """`python -m ops`: a deployed stack's health, and the load of older log files.
 
-python -m ops status   [--stack NAME | connection flags] [--json] [--silence-minutes N]
-                       [--lag-minutes N]
+python -m ops status   [--stack NAME | connection flags] [--json]
 python -m ops backfill [--stack NAME | connection flags] --since DATE [--until DATE] [--dry-run]
 """
 
@@ -13,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -38,11 +37,16 @@ EXIT_DOWN = 2
 EXIT_INTERRUPTED = 130
 
 _STATUS_EPILOG = """\
-exit status: 0 healthy; 1 degraded (files failed, partially loaded or were skipped in the last
-24 h, a task's last run failed, the pipe reports an error, or the events task is behind the pipe
-by more than --lag-minutes); 2 down (the pipe is not RUNNING, it loaded no file within
---silence-minutes, a task is missing or suspended), or no answer: bad usage, no connection, a
-query refused (one line on stderr says which). Cron and monitors: alert on non-zero, page on 2.
+The checks are the rows of the deployed PIPELINE_HEALTH view, the ones the health alert and the
+dashboards read, with its thresholds: silenceMinutes and 3 x eventsIntervalMinutes, the stack's
+settings when it was last deployed (change them with pulumi config set, then pulumi up). Added:
+task_state, each task's state in SHOW TASKS (down when missing or not started, which the view
+cannot see), and as information the pipe's pending files and last loaded file, and the findings
+of the last 24 h by severity. docs/operations.md, "Pipeline health", says what each check means.
+
+exit status: the worst check: 0 ok; 1 degraded; 2 down, or no answer: bad usage, no connection,
+a statement refused, or no PIPELINE_HEALTH view (a stack deployed before it: run pulumi up); one
+line on stderr says which. Cron and monitors: alert on non-zero, page on 2.
 """
 
 _BACKFILL_EPILOG = """\
@@ -61,16 +65,6 @@ def _day(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date: use YYYY-MM-DD") from None
-
-
-def _minutes(value: str) -> int:
-    try:
-        minutes = int(value)
-    except ValueError:
-        minutes = 0
-    if minutes < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of minutes (1 or more)")
-    return minutes
 
 
 def _connection_arguments(parser: argparse.ArgumentParser) -> None:
@@ -102,26 +96,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     status = commands.add_parser(
         "status",
-        help="pipe, load errors, tasks, event lag and findings; exit 0/1/2",
+        help="the PIPELINE_HEALTH view's checks, each task's state, findings; exit 0/1/2",
         epilog=_STATUS_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     status.add_argument("--json", action="store_true", help="one JSON document, for machines")
-    status.add_argument(
-        "--silence-minutes",
-        type=_minutes,
-        default=60,
-        metavar="N",
-        help="down when the pipe loaded no file for longer (default 60; CloudTrail delivers "
-        "about every 5 minutes per region)",
-    )
-    status.add_argument(
-        "--lag-minutes",
-        type=_minutes,
-        metavar="N",
-        help="degraded when the events task is behind the pipe by more (default three times "
-        "the stack's eventsIntervalMinutes)",
-    )
     _connection_arguments(status)
     load = commands.add_parser(
         "backfill",
@@ -161,17 +140,13 @@ Connect = Callable[[Connection], Session]
 def status(
     args: argparse.Namespace, settings: Settings, session: Session, now: datetime, out: TextIO
 ) -> int:
-    lag = args.lag_minutes or 3 * settings.config.events_interval_minutes
-    thresholds = health.Thresholds(
-        silence=timedelta(minutes=args.silence_minutes), lag=timedelta(minutes=lag)
-    )
-    facts = health.gather(session, settings.location)
-    checks = health.classify(facts, thresholds, now)
+    view_rows, extras = health.gather(session, settings.location)
+    result = health.assess(view_rows, extras, settings.location, now)
     if args.json:
-        out.write(json.dumps(health.report(facts, checks, now), indent=2) + "\n")
+        out.write(json.dumps(health.report(result), indent=2) + "\n")
     else:
-        out.write(health.table(facts, checks))
-    return health.STATUSES.index(health.overall(checks))
+        out.write(health.table(result))
+    return result.exit_status
 
 
 def run_backfill(plan: backfill.Plan, settings: Settings, session: Session, err: TextIO) -> int:
@@ -228,6 +203,13 @@ def main(
         if args.command == "status":
             return status(args, settings, session, now, out)
         return run_backfill(plan, settings, session, err)
+    except health.ViewMissingError as missing:
+        err.write(
+            f"ops: {missing.view} does not exist (or role {settings.config.snowflake_owner_role} "
+            "cannot see it): the stack was deployed before the PIPELINE_HEALTH view, whose "
+            "checks status reads; run `pulumi up` to create it\n"
+        )
+        return EXIT_DOWN
     except QueryError as error:
         role, where = settings.config.snowflake_owner_role, settings.location
         err.write(

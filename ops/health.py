@@ -1,258 +1,101 @@
-"""`python -m ops status`: what is read from Snowflake (`Facts`), and the one rule that turns it
-into checks, each ok, degraded or down (`classify`, pure). The checks have the shape of a row of
-the PIPELINE_HEALTH view (CHECK_NAME, SUBJECT, STATUS, DETAIL), so the two can be aligned."""
+"""`python -m ops status`: the checks of the deployed PIPELINE_HEALTH view, plus what the view
+cannot see, in the same shape.
+
+The view (sql/pipeline_health_view.sql, rendered by lib/health.py from the stack's
+silenceMinutes and eventsIntervalMinutes) is where the rules and thresholds of the pipe, load
+error, silence, event lag and task checks live; the health alert and the dashboards read it too,
+so its rows are shown as they are. Added here, because a view cannot run SHOW: each task's state
+(`task_state`), with its last failed run when the view's row does not carry it; and, as
+information, the pipe's pending files and last loaded file, and the findings by severity.
+`assess` is the one rule, pure; `gather` reads its inputs."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from lib.schema import EVENTS_TABLE, EVENTS_TASK, FINDINGS_TASK, PIPE, RAW_TABLE
+from lib.health import TASKS
+from lib.schema import HEALTH_STATUSES, PIPELINE_HEALTH_VIEW
 from ops import statements
-from ops.session import Row, Session
+from ops.session import QueryError, Row, Session
 from ops.statements import Location
 
-OK, DEGRADED, DOWN = "ok", "degraded", "down"
-STATUSES = (OK, DEGRADED, DOWN)
+OK, DEGRADED, DOWN = HEALTH_STATUSES
+STATUSES = HEALTH_STATUSES
 """From best to worst; the exit status of `status` is the index of the worst check."""
 
-TASKS = (EVENTS_TASK, FINDINGS_TASK)
+TASK_STATE = "task_state"
+NO_ROWS = "view"
+"""The check that stands for the view's rows when it returned none: no answer is down."""
 
 
-@dataclass(frozen=True)
-class Thresholds:
-    silence: timedelta
-    """No file loaded by the pipe for longer: down (CloudTrail delivers about every 5 minutes
-    per region)."""
-    lag: timedelta
-    """The events task behind the pipe by more: degraded."""
+class ViewMissingError(Exception):
+    """PIPELINE_HEALTH is not in the stack's schema (for the role): a stack deployed before it."""
 
-
-@dataclass(frozen=True)
-class PipeStatus:
-    """SYSTEM$PIPE_STATUS, the fields that matter here."""
-
-    execution_state: str | None
-    pending_file_count: int | None = None
-    last_ingested_at: datetime | None = None
-    last_ingested_file: str | None = None
-    error: str | None = None
-    """`error` and `fault`, when the pipe reports one."""
-
-
-@dataclass(frozen=True)
-class LoadProblem:
-    """Files of one COPY_HISTORY status other than loaded, in the lookback window."""
-
-    status: str
-    files: int
-    latest_at: datetime | None
-    latest_file: str | None
-    latest_error: str | None
-
-
-@dataclass(frozen=True)
-class TaskFacts:
-    state: str | None
-    """SHOW TASKS: started or suspended; None when the task does not exist."""
-    last_suspended_reason: str | None = None
-    last_run_state: str | None = None
-    last_run_at: datetime | None = None
-    last_error: str | None = None
-    last_error_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Facts:
-    pipe: PipeStatus
-    last_load_file: str | None
-    last_load_at: datetime | None
-    load_problems: tuple[LoadProblem, ...]
-    tasks: dict[str, TaskFacts]
-    raw_loaded_at: datetime | None
-    events_loaded_at: datetime | None
-    findings_by_severity: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def newest_load(self) -> tuple[datetime, str | None] | None:
-        """The pipe's newest load, by its own report or by COPY_HISTORY, whichever is newer."""
-        loads = [
-            (at, name)
-            for at, name in (
-                (self.pipe.last_ingested_at, self.pipe.last_ingested_file),
-                (self.last_load_at, self.last_load_file),
-            )
-            if at is not None
-        ]
-        return max(loads, key=lambda load: load[0]) if loads else None
+    def __init__(self, view: str) -> None:
+        super().__init__(view)
+        self.view = view
 
 
 @dataclass(frozen=True)
 class Check:
+    """A row of PIPELINE_HEALTH (its CHECKED_AT is the report's), or one added in its shape."""
+
     check_name: str
     subject: str
     status: str
     detail: str
 
 
-def _age(now: datetime, then: datetime) -> str:
-    minutes = int((now - then).total_seconds() // 60)
-    if minutes < 120:
-        return f"{minutes} min ago"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h ago"
-    return f"{minutes // (24 * 60)} days ago"
+@dataclass(frozen=True)
+class TaskFacts:
+    state: str | None
+    """SHOW TASKS: started or suspended; None when the task is not listed."""
+    last_suspended_reason: str | None = None
+    last_error: str | None = None
+    """TASK_HISTORY: the error of the task's newest failed run in the days it keeps."""
+    last_error_at: datetime | None = None
 
 
-def _minutes(delta: timedelta) -> str:
-    return f"{int(delta.total_seconds() // 60)} min"
+@dataclass(frozen=True)
+class PipeInfo:
+    """SYSTEM$PIPE_STATUS, what the view's pipe row does not show: information, not a check."""
+
+    pending_file_count: int | None = None
+    last_loaded_file: str | None = None
+    last_loaded_at: datetime | None = None
 
 
-def classify(facts: Facts, thresholds: Thresholds, now: datetime) -> list[Check]:
-    """The checks, each ok, degraded or down:
+@dataclass(frozen=True)
+class Extras:
+    """What `status` reads beside the view."""
 
-    - down: the pipe is not RUNNING; it loaded no file within the silence threshold; a task is
-      missing or not started (suspended by hand, or after repeated failures).
-    - degraded: the pipe reports an error while running; files failed, partially loaded or were
-      skipped in the lookback window; a task's last run failed; the events task is behind the
-      pipe by more than the lag threshold.
-    """
-    checks: list[Check] = []
-    pipe = facts.pipe
-    state = pipe.execution_state or "unknown"
-    pending = "?" if pipe.pending_file_count is None else str(pipe.pending_file_count)
-    if state != "RUNNING":
-        checks.append(Check("pipe_state", PIPE, DOWN, f"{state}, {pending} files pending"))
-    elif pipe.error:
-        checks.append(Check("pipe_state", PIPE, DEGRADED, f"RUNNING with error: {pipe.error}"))
-    else:
-        checks.append(Check("pipe_state", PIPE, OK, f"RUNNING, {pending} files pending"))
-
-    newest = facts.newest_load
-    if newest is None:
-        checks.append(
-            Check(
-                "pipe_last_load",
-                PIPE,
-                DOWN,
-                f"no file loaded in the last {statements.LOOKBACK_HOURS} h",
-            )
-        )
-    else:
-        at, name = newest
-        detail = f"{name or 'a file'} loaded {_age(now, at)}"
-        silent = now - at > thresholds.silence
-        checks.append(
-            Check(
-                "pipe_last_load",
-                PIPE,
-                DOWN if silent else OK,
-                f"{detail} (silence threshold {_minutes(thresholds.silence)})"
-                if silent
-                else detail,
-            )
-        )
-
-    if facts.load_problems:
-        counts = ", ".join(f"{p.files} {p.status.lower()}" for p in facts.load_problems)
-        newest_problem = max(
-            facts.load_problems,
-            key=lambda p: p.latest_at or datetime.min.replace(tzinfo=now.tzinfo),
-        )
-        checks.append(
-            Check(
-                "load_errors",
-                RAW_TABLE,
-                DEGRADED,
-                f"{counts} in the last {statements.LOOKBACK_HOURS} h; latest "
-                f"{newest_problem.latest_file}: {newest_problem.latest_error or 'no error given'}",
-            )
-        )
-    else:
-        checks.append(
-            Check(
-                "load_errors",
-                RAW_TABLE,
-                OK,
-                f"no failed or skipped file in the last {statements.LOOKBACK_HOURS} h",
-            )
-        )
-
-    for name in TASKS:
-        task = facts.tasks.get(name, TaskFacts(state=None))
-        if task.state is None:
-            checks.append(Check("task_state", name, DOWN, "not found (SHOW TASKS)"))
-        elif task.state.lower() != "started":
-            reason = task.last_suspended_reason or "no reason given"
-            checks.append(Check("task_state", name, DOWN, f"{task.state} ({reason})"))
-        else:
-            checks.append(Check("task_state", name, OK, task.state))
-        error = (
-            f"; last error {_age(now, task.last_error_at)}: {task.last_error}"
-            if task.last_error_at is not None
-            else ""
-        )
-        if task.last_run_state is None or task.last_run_at is None:
-            checks.append(
-                Check(
-                    "task_last_run",
-                    name,
-                    OK,
-                    f"no run in the last {statements.LOOKBACK_HOURS} h (runs only when new rows "
-                    f"arrive){error}",
-                )
-            )
-        elif task.last_run_state.upper().startswith("FAILED"):
-            checks.append(
-                Check(
-                    "task_last_run",
-                    name,
-                    DEGRADED,
-                    f"{task.last_run_state} {_age(now, task.last_run_at)}{error}",
-                )
-            )
-        else:
-            checks.append(
-                Check(
-                    "task_last_run",
-                    name,
-                    OK,
-                    f"{task.last_run_state} {_age(now, task.last_run_at)}{error}",
-                )
-            )
-
-    if facts.raw_loaded_at is None:
-        checks.append(Check("event_lag", EVENTS_TABLE, OK, f"{RAW_TABLE} is empty"))
-    elif facts.events_loaded_at is None:
-        checks.append(
-            Check("event_lag", EVENTS_TABLE, DEGRADED, f"no event landed from {RAW_TABLE} yet")
-        )
-    else:
-        lag = max(facts.raw_loaded_at - facts.events_loaded_at, timedelta(0))
-        behind = lag > thresholds.lag
-        checks.append(
-            Check(
-                "event_lag",
-                EVENTS_TABLE,
-                DEGRADED if behind else OK,
-                f"{_minutes(lag)} behind {RAW_TABLE}"
-                + (f" (threshold {_minutes(thresholds.lag)})" if behind else ""),
-            )
-        )
-    return checks
+    tasks: Mapping[str, TaskFacts]
+    """By the task's name, unqualified as SHOW TASKS gives it; a task absent is not listed."""
+    pipe: PipeInfo = PipeInfo()
+    findings_by_severity: Mapping[str, int] = field(default_factory=dict)
 
 
-def overall(checks: list[Check]) -> str:
-    return max((check.status for check in checks), key=STATUSES.index, default=OK)
+@dataclass(frozen=True)
+class Status:
+    status: str
+    exit_status: int
+    checked_at: datetime
+    """The view's CHECKED_AT (Snowflake's clock), the caller's clock if it has none."""
+    location: Location
+    checks: tuple[Check, ...]
+    extras: Extras
 
-
-# Reading the facts. Snowflake's timestamps come as aware datetimes; the pipe's JSON carries ISO
-# 8601 text.
+    @property
+    def view(self) -> str:
+        return self.location.qualified(PIPELINE_HEALTH_VIEW)
 
 
 def _timestamp(value: Any) -> datetime | None:
+    """Snowflake's timestamps come as aware datetimes; the pipe's JSON carries ISO 8601 text."""
     if isinstance(value, datetime):
         return value
     if isinstance(value, str) and value:
@@ -263,7 +106,67 @@ def _timestamp(value: Any) -> datetime | None:
     return None
 
 
-def _pipe_status(rows: list[Row]) -> PipeStatus:
+def _view_check(row: Row) -> Check:
+    status = str(row.get("status"))
+    detail = str(row.get("detail") or "")
+    if status not in STATUSES:
+        # The view's statuses are a contract (lib/schema.py); one outside it cannot be judged.
+        status, detail = DOWN, f"unknown status {row.get('status')!r} in the view: {detail}"
+    return Check(str(row.get("check_name")), str(row.get("subject")), status, detail)
+
+
+def _task_check(subject: str, task: TaskFacts, view_checks: Sequence[Check]) -> Check:
+    if task.state is None:
+        status = DOWN
+        detail = (
+            f"Task {subject} is not listed by SHOW TASKS (dropped, or the role has no privilege "
+            "on it): nothing it does runs. pulumi up declares it again."
+        )
+    elif task.state.lower() != "started":
+        status = DOWN
+        detail = (
+            f"Task {subject} is {task.state} ({task.last_suspended_reason or 'no reason given'})"
+            f": nothing it does runs. Fix the cause, then ALTER TASK {subject} RESUME (or pulumi "
+            "up); docs/operations.md, When a task fails."
+        )
+    else:
+        status, detail = OK, f"Task {subject} is started."
+    error = task.last_error
+    told = any(c.subject == subject and error and error in c.detail for c in view_checks)
+    if error and not told:
+        at = "" if task.last_error_at is None else f" at {task.last_error_at.isoformat()}"
+        detail += f" Its last failed run{at}: {error}"
+    return Check(TASK_STATE, subject, status, detail)
+
+
+def assess(view_rows: Sequence[Row], extras: Extras, location: Location, now: datetime) -> Status:
+    """The view's rows as checks, then a `task_state` check per task: down when SHOW TASKS does
+    not list it or it is not started, whatever the view says (a task suspended by hand has no run
+    for the view to see). The status is the worst check's; a view with no rows is down."""
+    view = location.qualified(PIPELINE_HEALTH_VIEW)
+    checks = [_view_check(row) for row in view_rows]
+    if not checks:
+        checks.append(Check(NO_ROWS, view, DOWN, f"{view} returned no rows: no check to go by."))
+    view_checks = tuple(checks)
+    for name in TASKS:
+        task = extras.tasks.get(name, TaskFacts(state=None))
+        checks.append(_task_check(location.qualified(name), task, view_checks))
+    worst = max((check.status for check in checks), key=STATUSES.index)
+    stamps = [t for t in (_timestamp(row.get("checked_at")) for row in view_rows) if t]
+    return Status(
+        status=worst,
+        exit_status=STATUSES.index(worst),
+        checked_at=max(stamps, default=now),
+        location=location,
+        checks=tuple(checks),
+        extras=extras,
+    )
+
+
+# Reading the inputs, one statement each (statements.status_statements).
+
+
+def _pipe_info(rows: list[Row]) -> PipeInfo:
     text = rows[0].get("pipe_status") if rows else None
     try:
         report = json.loads(text) if isinstance(text, str) else {}
@@ -271,136 +174,133 @@ def _pipe_status(rows: list[Row]) -> PipeStatus:
         report = {}
     if not isinstance(report, dict):
         report = {}
-    errors = [str(report[key]) for key in ("error", "fault") if report.get(key)]
     pending = report.get("pendingFileCount")
-    return PipeStatus(
-        execution_state=report.get("executionState"),
+    file = report.get("lastIngestedFilePath")
+    return PipeInfo(
         pending_file_count=pending if isinstance(pending, int) else None,
-        last_ingested_at=_timestamp(report.get("lastIngestedTimestamp")),
-        last_ingested_file=report.get("lastIngestedFilePath"),
-        error="; ".join(errors) or None,
+        last_loaded_file=file if isinstance(file, str) else None,
+        last_loaded_at=_timestamp(report.get("lastIngestedTimestamp")),
     )
 
 
-def gather(session: Session, location: Location) -> Facts:
-    """Everything `classify` needs, one statement each (statements.status_statements)."""
-    pipe = _pipe_status(session.query(statements.pipe_status(location)))
-    last = session.query(statements.last_load(location))
-    problems = tuple(
-        LoadProblem(
-            status=str(row["status"]),
-            files=int(row["files"]),
-            latest_at=_timestamp(row.get("latest_at")),
-            latest_file=row.get("latest_file"),
-            latest_error=row.get("latest_error"),
-        )
-        for row in session.query(statements.load_problems(location))
-    )
+def _view_rows(session: Session, location: Location) -> list[Row]:
+    try:
+        return session.query(statements.pipeline_health(location))
+    except QueryError as error:
+        # Whether the view is there decides the message: only a missing view means `pulumi up`.
+        try:
+            shown = session.query(statements.show_view(location))
+        except QueryError:
+            raise error from None
+        if not shown:
+            raise ViewMissingError(location.qualified(PIPELINE_HEALTH_VIEW)) from None
+        raise
+
+
+def gather(session: Session, location: Location) -> tuple[list[Row], Extras]:
+    """The view's rows and the extras `assess` takes; ViewMissingError when there is no view."""
+    rows = _view_rows(session, location)
     shown = {row["name"]: row for row in session.query(statements.show_tasks(location))}
-    runs = {row["name"]: row for row in session.query(statements.task_runs(location))}
     errors = {row["name"]: row for row in session.query(statements.task_errors(location))}
     tasks = {}
     for name in TASKS:
-        show, run, error = shown.get(name), runs.get(name), errors.get(name)
+        show, error = shown.get(name), errors.get(name)
         tasks[name] = TaskFacts(
             state=None if show is None else str(show["state"]),
             last_suspended_reason=None if show is None else show.get("last_suspended_reason"),
-            last_run_state=None if run is None else str(run["state"]),
-            last_run_at=None if run is None else _timestamp(run.get("completed_time")),
             last_error=None if error is None else error.get("error_message"),
             last_error_at=None if error is None else _timestamp(error.get("completed_time")),
         )
-    lag = session.query(statements.event_lag(location))
+    pipe = _pipe_info(session.query(statements.pipe_status(location)))
     findings = session.query(statements.findings_by_severity(location))
-    return Facts(
-        pipe=pipe,
-        last_load_file=last[0]["file_name"] if last else None,
-        last_load_at=_timestamp(last[0]["last_load_time"]) if last else None,
-        load_problems=problems,
+    return rows, Extras(
         tasks=tasks,
-        raw_loaded_at=_timestamp(lag[0]["raw_loaded_at"]) if lag else None,
-        events_loaded_at=_timestamp(lag[0]["events_loaded_at"]) if lag else None,
+        pipe=pipe,
         findings_by_severity={str(r["severity"]): int(r["findings"]) for r in findings},
     )
+
+
+# Rendering.
+
+
+def _age_minutes(status: Status) -> int | None:
+    at = status.extras.pipe.last_loaded_at
+    return None if at is None else int((status.checked_at - at).total_seconds() // 60)
+
+
+def _age(minutes: int) -> str:
+    if minutes < 120:
+        return f"{minutes} min ago"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h ago"
+    return f"{minutes // (24 * 60)} days ago"
 
 
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def report(facts: Facts, checks: list[Check], now: datetime) -> dict[str, Any]:
+def report(status: Status) -> dict[str, Any]:
     """The `--json` document."""
-    newest = facts.newest_load
+    extras, pipe = status.extras, status.extras.pipe
     return {
-        "status": overall(checks),
-        "checked_at": now.isoformat(),
-        "lookback_hours": statements.LOOKBACK_HOURS,
-        "checks": [vars(check) for check in checks],
+        "status": status.status,
+        "checked_at": status.checked_at.isoformat(),
+        "view": status.view,
+        "checks": [vars(check) for check in status.checks],
         "pipe": {
-            "execution_state": facts.pipe.execution_state,
-            "pending_file_count": facts.pipe.pending_file_count,
-            "last_ingested_at": _iso(facts.pipe.last_ingested_at),
-            "error": facts.pipe.error,
+            "pending_file_count": pipe.pending_file_count,
+            "last_loaded_file": pipe.last_loaded_file,
+            "last_loaded_at": _iso(pipe.last_loaded_at),
+            "last_loaded_age_minutes": _age_minutes(status),
         },
-        "last_load": None
-        if newest is None
-        else {
-            "file": newest[1],
-            "at": newest[0].isoformat(),
-            "age_minutes": int((now - newest[0]).total_seconds() // 60),
-        },
-        "load_problems": [
-            {
-                "status": p.status,
-                "files": p.files,
-                "latest_at": _iso(p.latest_at),
-                "latest_file": p.latest_file,
-                "latest_error": p.latest_error,
-            }
-            for p in facts.load_problems
-        ],
         "tasks": {
-            name: {
+            status.location.qualified(name): {
                 "state": task.state,
                 "last_suspended_reason": task.last_suspended_reason,
-                "last_run_state": task.last_run_state,
-                "last_run_at": _iso(task.last_run_at),
                 "last_error": task.last_error,
                 "last_error_at": _iso(task.last_error_at),
             }
-            for name, task in facts.tasks.items()
+            for name, task in extras.tasks.items()
         },
-        "event_lag": {
-            "raw_loaded_at": _iso(facts.raw_loaded_at),
-            "events_loaded_at": _iso(facts.events_loaded_at),
+        "findings": {
+            "hours": statements.FINDINGS_HOURS,
+            "by_severity": dict(extras.findings_by_severity),
         },
-        "findings_by_severity": facts.findings_by_severity,
     }
 
 
-def table(facts: Facts, checks: list[Check]) -> str:
-    """The readable report: one line per check, then the findings and the verdict."""
+def table(status: Status) -> str:
+    """The readable report: one line per check, then the information and the verdict."""
+    checks = status.checks
+    headers = ("CHECK", "SUBJECT", "STATUS")
     widths = [
         max(len(header), *(len(getattr(check, key)) for check in checks))
-        for header, key in (("CHECK", "check_name"), ("SUBJECT", "subject"), ("STATUS", "status"))
+        for header, key in zip(headers, ("check_name", "subject", "status"), strict=True)
     ]
-    lines = [
-        "  ".join(
-            [
-                *(h.ljust(w) for h, w in zip(("CHECK", "SUBJECT", "STATUS"), widths, strict=True)),
-                "DETAIL",
-            ]
-        )
-    ]
+    lines = ["  ".join([*(h.ljust(w) for h, w in zip(headers, widths, strict=True)), "DETAIL"])]
     for check in checks:
         cells = (check.check_name, check.subject, check.status)
         lines.append(
             "  ".join([*(c.ljust(w) for c, w in zip(cells, widths, strict=True)), check.detail])
         )
-    findings = ", ".join(
-        f"{severity} {count}" for severity, count in sorted(facts.findings_by_severity.items())
+    pipe = status.extras.pipe
+    pending = "?" if pipe.pending_file_count is None else str(pipe.pending_file_count)
+    age = _age_minutes(status)
+    last = (
+        "no file in its report"
+        if age is None
+        else f"last file loaded {pipe.last_loaded_file or '?'}, {_age(age)}"
     )
-    lines.append("")
-    lines.append(f"findings, last {statements.LOOKBACK_HOURS} h: {findings or 'none'}")
-    lines.append(f"status: {overall(checks)}")
+    findings = ", ".join(
+        f"{severity} {count}"
+        for severity, count in sorted(status.extras.findings_by_severity.items())
+    )
+    lines += [
+        "",
+        f"pipe: {pending} files pending; {last}",
+        f"findings, last {statements.FINDINGS_HOURS} h: {findings or 'none'}",
+        f"checked at {status.checked_at.isoformat()} by {status.view}",
+        f"status: {status.status}",
+    ]
     return "\n".join(lines) + "\n"

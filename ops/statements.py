@@ -6,19 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from lib import sql
+from lib import health, sql
 from lib.schema import (
-    EVENTS_TABLE,
-    EVENTS_TASK,
     FINDINGS_TABLE,
-    FINDINGS_TASK,
     PIPE,
+    PIPELINE_HEALTH_COLUMNS,
+    PIPELINE_HEALTH_VIEW,
     RAW_TABLE,
     STAGE,
 )
 
-LOOKBACK_HOURS = 24
-"""How far back `status` looks at loads, task runs and findings."""
+FINDINGS_HOURS = 24
+"""How far back `status` counts findings."""
 
 # Appended to the pipe's COPY for a bulk load. ON_ERROR = SKIP_FILE: what Snowpipe does by
 # default, where a bulk COPY would abort at the first bad file (and the report counts it).
@@ -50,19 +49,41 @@ class Location:
 def _render(name: str, location: Location, **values: object) -> str:
     return sql.load_sql(name).format(
         pipe=location.qualified(PIPE),
-        pipe_name=PIPE,
-        raw_table=location.qualified(RAW_TABLE),
-        events_table=location.qualified(EVENTS_TABLE),
         findings_table=location.qualified(FINDINGS_TABLE),
         stage=location.qualified(STAGE),
-        events_task=EVENTS_TASK,
-        findings_task=FINDINGS_TASK,
         database=location.database,
         schema_name=location.schema,
         schema=f"{location.database}.{location.schema}",
         information_schema=location.information_schema,
-        hours=LOOKBACK_HOURS,
         **values,
+    )
+
+
+def pipeline_health(location: Location) -> str:
+    """The deployed view's checks, its columns as lib/schema.py declares them."""
+    return _render(
+        "ops_pipeline_health.sql",
+        location,
+        columns=", ".join(c.identifier for c in PIPELINE_HEALTH_COLUMNS),
+        view=location.qualified(PIPELINE_HEALTH_VIEW),
+    )
+
+
+def show_view(location: Location) -> str:
+    """Whether the view exists (for the role), asked only when reading it failed."""
+    return _render("ops_show_view.sql", location, view_name=PIPELINE_HEALTH_VIEW)
+
+
+def show_tasks(location: Location) -> str:
+    return _render("ops_show_tasks.sql", location)
+
+
+def task_errors(location: Location) -> str:
+    return _render(
+        "ops_task_errors.sql",
+        location,
+        tasks=", ".join(f"'{task}'" for task in health.TASKS),
+        task_history_days=health.TASK_HISTORY_DAYS,
     )
 
 
@@ -70,44 +91,17 @@ def pipe_status(location: Location) -> str:
     return _render("ops_pipe_status.sql", location)
 
 
-def last_load(location: Location) -> str:
-    return _render("ops_last_load.sql", location)
-
-
-def load_problems(location: Location) -> str:
-    return _render("ops_load_problems.sql", location)
-
-
-def show_tasks(location: Location) -> str:
-    return _render("ops_show_tasks.sql", location)
-
-
-def task_runs(location: Location) -> str:
-    return _render("ops_task_runs.sql", location)
-
-
-def task_errors(location: Location) -> str:
-    return _render("ops_task_errors.sql", location)
-
-
-def event_lag(location: Location) -> str:
-    return _render("ops_event_lag.sql", location)
-
-
 def findings_by_severity(location: Location) -> str:
-    return _render("ops_findings_by_severity.sql", location)
+    return _render("ops_findings_by_severity.sql", location, hours=FINDINGS_HOURS)
 
 
 def status_statements(location: Location) -> tuple[str, ...]:
-    """Every statement `status` issues, in order."""
+    """Every statement `status` issues when the view answers, in order."""
     return (
-        pipe_status(location),
-        last_load(location),
-        load_problems(location),
+        pipeline_health(location),
         show_tasks(location),
-        task_runs(location),
         task_errors(location),
-        event_lag(location),
+        pipe_status(location),
         findings_by_severity(location),
     )
 

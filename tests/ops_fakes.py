@@ -1,7 +1,8 @@
 """Recording stand-ins for Snowflake in the `python -m ops` tests. fakesnow cannot run the
 backfill's COPY (no PATTERN, no transformation, no s3:// stage; shared reference
 embedded-engines.md) nor SYSTEM$PIPE_STATUS, SHOW TASKS or the INFORMATION_SCHEMA table
-functions, so these fakes answer with rows shaped like Snowflake's and keep every statement."""
+functions, so these fakes answer with rows shaped like Snowflake's (and like the PIPELINE_HEALTH
+view's columns) and keep every statement."""
 
 from __future__ import annotations
 
@@ -81,7 +82,8 @@ def _copy_row(key: str, status: str, error: str | None) -> Row:
 
 
 class CannedSnowflake:
-    """Answers each statement `status` issues with the rows given for it, in order."""
+    """Answers each statement `status` issues with the rows given for it; an exception given
+    for a statement (a QueryError) is raised, as the session raises Snowflake's refusals."""
 
     def __init__(self, answers: dict[str, list[Row]]):
         self.answers = answers

@@ -1,12 +1,14 @@
-"""python -m ops status: the classifier rule by rule (each condition alone moves its check),
-then the command end to end on a recording fake answering with rows shaped like Snowflake's
-(tests/ops_fakes.py): exit codes, --json, and the errors a user meets."""
+"""python -m ops status: `assess` rule by rule (the view's rows as they are, SHOW TASKS's verdict
+on each task, the worst check decides), then the command end to end on a recording fake that
+answers the view's SELECT with rows shaped like PIPELINE_HEALTH's columns and the rest with
+rows shaped like Snowflake's (tests/ops_fakes.py): exit codes, --json, a missing view, the
+errors a user meets; and once on the real view, on the embedded engine (tests/test_health.py)."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,164 +16,198 @@ from typing import Any
 import pytest
 from ops_fakes import CannedSnowflake
 
+from lib.schema import PIPELINE_HEALTH_COLUMNS
 from ops import cli, health, statements
-from ops.health import DEGRADED, DOWN, OK, Facts, LoadProblem, PipeStatus, TaskFacts
+from ops.health import DEGRADED, DOWN, OK, Extras, PipeInfo, TaskFacts
 from ops.session import QueryError, Row
 from ops.settings import Connection, SettingsError
 from ops.statements import Location
 
 NOW = datetime(2026, 11, 27, 15, 30, tzinfo=UTC)
-THRESHOLDS = health.Thresholds(silence=timedelta(minutes=60), lag=timedelta(minutes=15))
+CHECKED_AT = NOW - timedelta(seconds=20)
+"""The view's clock, not the caller's."""
 LOCATION = Location("CLOUDTRAIL_DEV", "AUDIT")
 ENV = {"SNOWFLAKE_ACCOUNT": "myorg-myaccount", "SNOWFLAKE_USER": "OPS", "SNOWFLAKE_PASSWORD": "x"}
 EVENTS, FINDINGS = "CLOUDTRAIL_EVENTS_TASK", "FINDINGS_TASK"
+Q = "CLOUDTRAIL_DEV.AUDIT."
+VIEW = f"{Q}PIPELINE_HEALTH"
 
 
 def ago(minutes: int) -> datetime:
     return NOW - timedelta(minutes=minutes)
 
 
-def healthy_task() -> TaskFacts:
-    return TaskFacts(state="started", last_run_state="SUCCEEDED", last_run_at=ago(2))
+def view_row(check: str, subject: str, status: str = OK, detail: str | None = None) -> Row:
+    """A row of PIPELINE_HEALTH as the connector gives it (lower-case keys, an aware time)."""
+    return {
+        "check_name": check,
+        "subject": subject,
+        "status": status,
+        "detail": detail or f"{check} of {subject} is fine.",
+        "checked_at": CHECKED_AT,
+    }
 
 
-HEALTHY = Facts(
-    pipe=PipeStatus("RUNNING", 0, ago(4), "AWSLogs/123456789012/CloudTrail/x.json.gz"),
-    last_load_file="AWSLogs/123456789012/CloudTrail/x.json.gz",
-    last_load_at=ago(4),
-    load_problems=(),
-    tasks={EVENTS: healthy_task(), FINDINGS: healthy_task()},
-    raw_loaded_at=ago(4),
-    events_loaded_at=ago(4),
+# The view's checks, as sql/pipeline_health_view.sql names them; `status` knows none of them.
+VIEW_CHECKS = [
+    ("pipe", f"{Q}CLOUDTRAIL_PIPE"),
+    ("load_errors", f"{Q}CLOUDTRAIL_RAW"),
+    ("silence", f"{Q}CLOUDTRAIL_RAW"),
+    ("event_lag", f"{Q}CLOUDTRAIL_EVENTS"),
+    ("task", f"{Q}{EVENTS}"),
+    ("task", f"{Q}{FINDINGS}"),
+]
+
+
+def view_rows(**statuses: str) -> list[Row]:
+    """Every check ok, but those named (`silence="down"`; a task row by its task's name)."""
+    rows = []
+    for check, subject in VIEW_CHECKS:
+        key = subject.rsplit(".", 1)[1] if check == "task" else check
+        rows.append(view_row(check, subject, statuses.pop(key, OK)))
+    assert not statuses, f"no such check: {statuses}"
+    return rows
+
+
+STARTED = TaskFacts(state="started")
+HEALTHY = Extras(
+    tasks={EVENTS: STARTED, FINDINGS: STARTED},
+    pipe=PipeInfo(0, "AWSLogs/123456789012/CloudTrail/x.json.gz", ago(4)),
     findings_by_severity={"high": 3, "medium": 1},
 )
 
 
-def statuses(facts: Facts) -> dict[tuple[str, str], str]:
-    return {(c.check_name, c.subject): c.status for c in health.classify(facts, THRESHOLDS, NOW)}
+def extras_with(name: str, task: TaskFacts | None) -> Extras:
+    tasks = {**HEALTHY.tasks, name: task}
+    return Extras(
+        tasks={n: t for n, t in tasks.items() if t is not None},
+        pipe=HEALTHY.pipe,
+        findings_by_severity=HEALTHY.findings_by_severity,
+    )
 
 
-def with_task(name: str, **changes: Any) -> Facts:
-    tasks = dict(HEALTHY.tasks)
-    tasks[name] = dataclasses.replace(tasks[name], **changes)
-    return dataclasses.replace(HEALTHY, tasks=tasks)
+def assess(rows: Sequence[Row], extras: Extras = HEALTHY) -> health.Status:
+    return health.assess(rows, extras, LOCATION, NOW)
 
 
-def test_healthy_is_ok_everywhere() -> None:
-    checks = statuses(HEALTHY)
-    assert set(checks.values()) == {OK}
-    assert len(checks) == 8  # pipe state and last load, load errors, 2 x 2 task checks, lag
+def by_check(status: health.Status) -> dict[tuple[str, str], str]:
+    return {(c.check_name, c.subject): c.status for c in status.checks}
 
 
-SILENT = {"pipe": PipeStatus("RUNNING", 0, ago(61)), "last_load_at": ago(61)}
-PROBLEM = LoadProblem("Load failed", 2, ago(30), "AWSLogs/a.json.gz", "Error parsing JSON")
-
-CASES = [
-    # down
-    (
-        {"pipe": PipeStatus("STOPPED_STAGE_DROPPED", 3, ago(4))},
-        ("pipe_state", "CLOUDTRAIL_PIPE"),
-        DOWN,
-    ),
-    ({"pipe": PipeStatus(None)}, ("pipe_state", "CLOUDTRAIL_PIPE"), DOWN),
-    (SILENT, ("pipe_last_load", "CLOUDTRAIL_PIPE"), DOWN),
-    (
-        {"pipe": PipeStatus("RUNNING", 0, None), "last_load_at": None},
-        ("pipe_last_load", "CLOUDTRAIL_PIPE"),
-        DOWN,
-    ),
-    ({"tasks": {FINDINGS: healthy_task()}}, ("task_state", EVENTS), DOWN),
-    # degraded
-    (
-        {"pipe": PipeStatus("RUNNING", 0, ago(4), error="Remote file not found")},
-        ("pipe_state", "CLOUDTRAIL_PIPE"),
-        DEGRADED,
-    ),
-    ({"load_problems": (PROBLEM,)}, ("load_errors", "CLOUDTRAIL_RAW"), DEGRADED),
-    ({"events_loaded_at": ago(20)}, ("event_lag", "CLOUDTRAIL_EVENTS"), DEGRADED),
-    ({"events_loaded_at": None}, ("event_lag", "CLOUDTRAIL_EVENTS"), DEGRADED),
-]
+# --- assess, pure -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("changes", "check", "expected"), CASES)
-def test_each_condition_moves_its_check_alone(
-    changes: dict[str, Any], check: tuple[str, str], expected: str
-) -> None:
-    checks = statuses(dataclasses.replace(HEALTHY, **changes))
-    assert checks.pop(check) == expected
-    assert set(checks.values()) == {OK}, checks
+def test_healthy_is_the_views_rows_then_each_tasks_state() -> None:
+    rows = view_rows()
+    result = assess(rows)
+    assert (result.status, result.exit_status) == (OK, 0)
+    assert [vars(c) for c in result.checks[: len(rows)]] == [
+        {k: row[k] for k in ("check_name", "subject", "status", "detail")} for row in rows
+    ]
+    assert [(c.check_name, c.subject, c.status) for c in result.checks[len(rows) :]] == [
+        ("task_state", f"{Q}{EVENTS}", OK),
+        ("task_state", f"{Q}{FINDINGS}", OK),
+    ]
+    assert result.checked_at == CHECKED_AT
+
+
+@pytest.mark.parametrize("status", [DEGRADED, DOWN])
+@pytest.mark.parametrize("check", ["pipe", "load_errors", "silence", "event_lag", FINDINGS])
+def test_the_views_status_is_taken_as_it_is(check: str, status: str) -> None:
+    """Nothing of the view's is judged again: its status moves only its row, and the exit."""
+    result = assess(view_rows(**{check: status}))
+    assert result.status == status and result.exit_status == health.STATUSES.index(status)
+    assert sorted(c.status for c in result.checks) == sorted([status] + [OK] * 7)
+
+
+def test_a_check_status_does_not_know_is_counted_too() -> None:
+    """A check added to the view later needs no change here."""
+    rows = [*view_rows(), view_row("stream_stale", f"{Q}CLOUDTRAIL_RAW_STREAM", DEGRADED)]
+    assert assess(rows).exit_status == 1
 
 
 @pytest.mark.parametrize(
-    ("changes", "check", "expected"),
+    ("statuses", "expected"),
     [
-        (
-            {"state": "suspended", "last_suspended_reason": "SUSPENDED_DUE_TO_ERRORS"},
-            "task_state",
-            DOWN,
-        ),
-        ({"state": "suspended", "last_suspended_reason": "USER_SUSPENDED"}, "task_state", DOWN),
-        ({"last_run_state": "FAILED"}, "task_last_run", DEGRADED),
-        ({"last_run_state": "FAILED_AND_AUTO_SUSPENDED"}, "task_last_run", DEGRADED),
-        # An old failure followed by a good run is reported, not held against the task.
-        ({"last_error": "boom", "last_error_at": ago(300)}, "task_last_run", OK),
-        # A triggered task with nothing to do does not run.
-        ({"last_run_state": None, "last_run_at": None}, "task_last_run", OK),
+        ({"pipe": DEGRADED}, 1),
+        ({"silence": DOWN, "load_errors": DEGRADED}, 2),
+        ({"load_errors": DEGRADED, FINDINGS: DOWN}, 2),
+        ({"pipe": DOWN, "event_lag": DEGRADED}, 2),
+        ({"pipe": DEGRADED, "silence": DEGRADED, "event_lag": DEGRADED}, 1),
     ],
 )
-@pytest.mark.parametrize("task", [EVENTS, FINDINGS])
-def test_each_task_condition_moves_its_check_alone(
-    task: str, changes: dict[str, Any], check: str, expected: str
-) -> None:
-    checks = statuses(with_task(task, **changes))
-    assert checks.pop((check, task)) == expected
-    assert set(checks.values()) == {OK}, checks
+def test_the_exit_status_is_the_worst_check(statuses: dict[str, str], expected: int) -> None:
+    """Whatever the order: a down row before, between or after degraded ones."""
+    result = assess(view_rows(**statuses))
+    assert result.exit_status == expected
+    assert result.status == health.STATUSES[expected]
 
 
 @pytest.mark.parametrize(
-    ("minutes", "expected"), [(60, OK), (61, DOWN)], ids=["at-threshold", "past-it"]
+    ("task", "detail"),
+    [
+        (TaskFacts("suspended", "USER_SUSPENDED"), "is suspended (USER_SUSPENDED)"),
+        (
+            TaskFacts("suspended", "SUSPENDED_DUE_TO_ERRORS"),
+            "is suspended (SUSPENDED_DUE_TO_ERRORS)",
+        ),
+        (TaskFacts("suspended"), "is suspended (no reason given)"),
+        (None, "is not listed by SHOW TASKS"),
+    ],
+    ids=["by-hand", "after-errors", "no-reason", "missing"],
 )
-def test_silence_threshold_boundary(minutes: int, expected: str) -> None:
-    facts = dataclasses.replace(
-        HEALTHY, pipe=PipeStatus("RUNNING", 0, ago(minutes)), last_load_at=ago(minutes)
+@pytest.mark.parametrize("name", [EVENTS, FINDINGS])
+def test_show_tasks_makes_a_task_down_when_the_view_says_ok(
+    name: str, task: TaskFacts | None, detail: str
+) -> None:
+    """A task suspended by hand has no run: the view's row stays ok; SHOW TASKS tells."""
+    result = assess(view_rows(), extras_with(name, task))
+    assert result.exit_status == 2
+    checks = by_check(result)
+    assert checks.pop(("task_state", f"{Q}{name}")) == DOWN
+    assert set(checks.values()) == {OK}
+    (check,) = (c for c in result.checks if c.check_name == "task_state" and c.status == DOWN)
+    assert detail in check.detail
+    if task is not None:
+        assert f"ALTER TASK {Q}{name} RESUME" in check.detail
+
+
+def test_the_last_error_is_added_only_where_the_views_row_lacks_it() -> None:
+    error = "Insufficient privileges to operate on table 'CLOUDTRAIL_EVENTS'"
+    failed = TaskFacts("started", last_error=error, last_error_at=ago(300))
+    # The latest run succeeded, so the view's row does not say why the one before failed.
+    (state,) = (
+        c
+        for c in assess(view_rows(), extras_with(EVENTS, failed)).checks
+        if c.check_name == "task_state" and c.subject == f"{Q}{EVENTS}"
     )
-    assert statuses(facts)[("pipe_last_load", "CLOUDTRAIL_PIPE")] == expected
+    assert state.status == OK
+    assert state.detail.endswith(f"Its last failed run at {ago(300).isoformat()}: {error}")
+    # The latest run failed: the view's row carries the error, and it is not repeated.
+    rows = view_rows()
+    rows[4] = view_row("task", f"{Q}{EVENTS}", DEGRADED, f"The last run failed: {error}.")
+    result = assess(rows, extras_with(EVENTS, failed))
+    assert sum(error in c.detail for c in result.checks) == 1
+    assert result.exit_status == 1
 
 
-@pytest.mark.parametrize(("behind", "expected"), [(15, OK), (16, DEGRADED)])
-def test_lag_threshold_boundary(behind: int, expected: str) -> None:
-    facts = dataclasses.replace(HEALTHY, events_loaded_at=ago(4 + behind))
-    assert statuses(facts)[("event_lag", "CLOUDTRAIL_EVENTS")] == expected
-
-
-def test_the_newest_of_the_pipes_report_and_the_copy_history_counts() -> None:
-    """Either source alone can lag or be missing; a load either saw is a load."""
-    facts = dataclasses.replace(HEALTHY, pipe=PipeStatus("RUNNING", 0, ago(300)))
-    assert statuses(facts)[("pipe_last_load", "CLOUDTRAIL_PIPE")] == OK
-    facts = dataclasses.replace(HEALTHY, last_load_at=None, last_load_file=None)
-    assert statuses(facts)[("pipe_last_load", "CLOUDTRAIL_PIPE")] == OK
-
-
-def test_overall_is_the_worst_check() -> None:
-    both = dataclasses.replace(
-        HEALTHY, load_problems=(PROBLEM,), pipe=PipeStatus("PAUSED", 0, ago(4))
+def test_a_view_that_cannot_be_judged_is_down() -> None:
+    assert assess([]).exit_status == 2
+    assert assess([]).checks[0] == health.Check(
+        "view", VIEW, DOWN, f"{VIEW} returned no rows: no check to go by."
     )
-    assert health.overall(health.classify(both, THRESHOLDS, NOW)) == DOWN
-    assert (
-        health.overall(
-            health.classify(dataclasses.replace(HEALTHY, load_problems=(PROBLEM,)), THRESHOLDS, NOW)
-        )
-        == DEGRADED
-    )
+    assert assess([]).checked_at == NOW
+    (check, *_) = assess([view_row("pipe", f"{Q}CLOUDTRAIL_PIPE", "unknown")]).checks
+    assert check.status == DOWN and check.detail.startswith("unknown status 'unknown'")
 
 
-# End to end, on rows shaped like Snowflake's.
+# --- End to end, on rows shaped like the view's and Snowflake's -------------------------------
 
 
-def pipe_status_json(state: str = "RUNNING", **extra: Any) -> str:
+def pipe_status_json(**extra: Any) -> str:
     report = {
-        "executionState": state,
-        "pendingFileCount": 0,
+        "executionState": "RUNNING",
+        "pendingFileCount": 2,
         "lastIngestedTimestamp": "2026-11-27T15:26:12.345Z",
         "lastIngestedFilePath": "AWSLogs/123456789012/CloudTrail/eu-west-1/2026/11/27/f.json.gz",
         "notificationChannelName": "arn:aws:sqs:eu-west-1:000000000000:sf-snowpipe-x",
@@ -200,28 +236,13 @@ def show_task(name: str, state: str = "started", reason: str | None = None) -> R
     }
 
 
-def answers(location: Location = LOCATION, /, **changes: list[Row]) -> dict[str, list[Row]]:
+def answers(location: Location = LOCATION, /, **changes: Any) -> dict[str, Any]:
     """Every statement `status` issues and a healthy answer, with `changes` by statement."""
-    rows: dict[str, list[Row]] = {
-        "pipe_status": [{"pipe_status": pipe_status_json()}],
-        "last_load": [{"file_name": "AWSLogs/f.json.gz", "last_load_time": ago(4)}],
-        "load_problems": [],
-        "show_tasks": [
-            show_task(EVENTS),
-            show_task(FINDINGS),
-            show_task("OTHER_TASK", "suspended"),
-        ],
-        "task_runs": [
-            {"name": EVENTS, "state": "SUCCEEDED", "error_message": None, "completed_time": ago(3)},
-            {
-                "name": FINDINGS,
-                "state": "SUCCEEDED",
-                "error_message": None,
-                "completed_time": ago(2),
-            },
-        ],
+    rows: dict[str, Any] = {
+        "pipeline_health": view_rows(),
+        "show_tasks": [show_task(EVENTS), show_task(FINDINGS), show_task("OTHER", "suspended")],
         "task_errors": [],
-        "event_lag": [{"raw_loaded_at": ago(4), "events_loaded_at": ago(4)}],
+        "pipe_status": [{"pipe_status": pipe_status_json()}],
         "findings_by_severity": [
             {"severity": "high", "findings": 3},
             {"severity": "low", "findings": 7},
@@ -231,12 +252,10 @@ def answers(location: Location = LOCATION, /, **changes: list[Row]) -> dict[str,
     return {getattr(statements, name)(location): value for name, value in rows.items()}
 
 
-def run_status(
-    fake: CannedSnowflake | None = None, *args: str, env: dict[str, str] = ENV
-) -> tuple[int, str, str]:
+def run_status(fake: Any = None, *args: str, env: dict[str, str] = ENV) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
 
-    def connect(connection: Connection) -> CannedSnowflake:
+    def connect(connection: Connection) -> Any:
         assert fake is not None
         return fake
 
@@ -254,106 +273,193 @@ def run_status(
 def test_status_healthy_exits_0_with_a_table() -> None:
     fake = CannedSnowflake(answers())
     code, out, err = run_status(fake)
-    assert code == 0, out + err
+    assert (code, err) == (0, ""), out + err
     assert fake.statements == list(statements.status_statements(LOCATION)) and fake.closed
-    assert "pipe_state      CLOUDTRAIL_PIPE" in out
-    assert "findings, last 24 h: high 3, low 7" in out
-    assert out.endswith("status: ok\n")
-
-
-def test_status_degraded_exits_1() -> None:
-    problems = [
-        {
-            "status": "Load failed",
-            "files": 2,
-            "latest_at": ago(30),
-            "latest_file": "AWSLogs/a.json.gz",
-            "latest_error": "Error parsing JSON: incomplete object value",
-        }
+    assert fake.statements[0] == (
+        "SELECT CHECK_NAME, SUBJECT, STATUS, DETAIL, CHECKED_AT FROM " + VIEW
+    )
+    lines = out.splitlines()
+    assert lines[0].split() == ["CHECK", "SUBJECT", "STATUS", "DETAIL"]
+    assert [line.split()[:3] for line in lines[1:9]] == [
+        *([check, subject, OK] for check, subject in VIEW_CHECKS),
+        ["task_state", f"{Q}{EVENTS}", OK],
+        ["task_state", f"{Q}{FINDINGS}", OK],
     ]
-    code, out, _ = run_status(CannedSnowflake(answers(load_problems=problems)))
-    assert code == 1
-    assert "2 load failed in the last 24 h; latest AWSLogs/a.json.gz: Error parsing JSON" in out
-
-
-def test_status_failed_last_run_exits_1_with_the_error() -> None:
-    failed = {
-        "name": EVENTS,
-        "state": "FAILED",
-        "error_message": "Insufficient privileges to operate on table 'CLOUDTRAIL_EVENTS'",
-        "completed_time": ago(1),
-    }
-    runs = [failed, answers()[statements.task_runs(LOCATION)][1]]
-    code, out, _ = run_status(CannedSnowflake(answers(task_runs=runs, task_errors=[failed])))
-    assert code == 1
-    assert "Insufficient privileges" in out
+    assert lines[9:] == [
+        "",
+        "pipe: 2 files pending; last file loaded "
+        "AWSLogs/123456789012/CloudTrail/eu-west-1/2026/11/27/f.json.gz, 3 min ago",
+        "findings, last 24 h: high 3, low 7",
+        f"checked at {CHECKED_AT.isoformat()} by {VIEW}",
+        "status: ok",
+    ]
 
 
 @pytest.mark.parametrize(
-    "changes",
+    ("changes", "code"),
     [
-        {"pipe_status": [{"pipe_status": pipe_status_json("STOPPED_STAGE_ALTERED")}]},
-        {
-            "show_tasks": [
-                show_task(EVENTS, "suspended", "SUSPENDED_DUE_TO_ERRORS"),
-                show_task(FINDINGS),
-            ]
-        },
-        {
-            "pipe_status": [
-                {"pipe_status": json.dumps({"executionState": "RUNNING", "pendingFileCount": 0})}
-            ],
-            "last_load": [],
-        },
+        ({"pipeline_health": view_rows(load_errors=DEGRADED)}, 1),
+        ({"pipeline_health": view_rows(silence=DOWN)}, 2),
+        ({"pipeline_health": view_rows(pipe=DOWN, event_lag=DEGRADED)}, 2),
+        # SHOW TASKS's verdict on a task the view calls ok.
+        (
+            {"show_tasks": [show_task(EVENTS, "suspended", "USER_SUSPENDED"), show_task(FINDINGS)]},
+            2,
+        ),
+        ({"show_tasks": [show_task(EVENTS)]}, 2),
     ],
-    ids=["pipe-stopped", "task-suspended", "silent"],
+    ids=["degraded", "down", "down-and-degraded", "task-suspended-by-hand", "task-missing"],
 )
-def test_status_down_exits_2(changes: dict[str, list[Row]]) -> None:
-    code, out, _ = run_status(CannedSnowflake(answers(**changes)))
-    assert code == 2
-    assert out.endswith("status: down\n")
+def test_status_exits_with_the_worst_check(changes: dict[str, Any], code: int) -> None:
+    status, out, _ = run_status(CannedSnowflake(answers(**changes)))
+    assert status == code
+    assert out.endswith(f"status: {health.STATUSES[code]}\n")
+
+
+def test_status_shows_the_last_task_error_the_view_does_not() -> None:
+    failed = {
+        "name": FINDINGS,
+        "state": "FAILED",
+        "error_message": "SQL compilation error: invalid identifier 'EVENTNAME'",
+        "completed_time": ago(200),
+    }
+    code, out, _ = run_status(CannedSnowflake(answers(task_errors=[failed])))
+    assert code == 0
+    (line,) = (x for x in out.splitlines() if x.startswith("task_state") and FINDINGS in x)
+    assert line.endswith(
+        f"Its last failed run at {ago(200).isoformat()}: "
+        "SQL compilation error: invalid identifier 'EVENTNAME'"
+    )
 
 
 def test_status_json() -> None:
     code, out, _ = run_status(CannedSnowflake(answers()), "--json")
     document = json.loads(out)
     assert code == 0
-    assert set(document) == {
-        "status",
-        "checked_at",
-        "lookback_hours",
-        "checks",
-        "pipe",
-        "last_load",
-        "load_problems",
-        "tasks",
-        "event_lag",
-        "findings_by_severity",
-    }
-    assert document["status"] == "ok" and document["lookback_hours"] == 24
-    assert set(document["checks"][0]) == {"check_name", "subject", "status", "detail"}
-    assert document["pipe"]["execution_state"] == "RUNNING"
-    assert document["last_load"]["age_minutes"] == 3  # the pipe's own report is newer
-    assert document["tasks"][EVENTS]["state"] == "started"
-    assert document["findings_by_severity"] == {"high": 3, "low": 7}
-
-
-def test_the_lag_threshold_follows_the_flag() -> None:
-    lagging = {"event_lag": [{"raw_loaded_at": ago(4), "events_loaded_at": ago(30)}]}
-    assert run_status(CannedSnowflake(answers(**lagging)))[0] == 1
-    assert run_status(CannedSnowflake(answers(**lagging)), "--lag-minutes", "30")[0] == 0
-
-
-def test_a_refused_query_is_one_line_and_exit_2() -> None:
-    refused = answers()
-    refused[statements.pipe_status(LOCATION)] = QueryError(  # type: ignore[assignment]
-        "002003 (02000): SQL compilation error: "
-        "Pipe 'CLOUDTRAIL_PIPE' does not exist or not authorized."
+    assert set(document) == {"status", "checked_at", "view", "checks", "pipe", "tasks", "findings"}
+    assert (document["status"], document["checked_at"], document["view"]) == (
+        "ok",
+        CHECKED_AT.isoformat(),
+        VIEW,
     )
-    fake = CannedSnowflake(refused)
+    assert len(document["checks"]) == 8
+    assert all(set(c) == {"check_name", "subject", "status", "detail"} for c in document["checks"])
+    assert document["pipe"] == {
+        "pending_file_count": 2,
+        "last_loaded_file": "AWSLogs/123456789012/CloudTrail/eu-west-1/2026/11/27/f.json.gz",
+        "last_loaded_at": "2026-11-27T15:26:12.345000+00:00",
+        "last_loaded_age_minutes": 3,
+    }
+    assert document["tasks"][f"{Q}{EVENTS}"] == {
+        "state": "started",
+        "last_suspended_reason": None,
+        "last_error": None,
+        "last_error_at": None,
+    }
+    assert document["findings"] == {"hours": 24, "by_severity": {"high": 3, "low": 7}}
+
+
+def test_status_json_down_on_a_suspended_task() -> None:
+    suspended = [show_task(EVENTS), show_task(FINDINGS, "suspended", "USER_SUSPENDED")]
+    code, out, _ = run_status(CannedSnowflake(answers(show_tasks=suspended)), "--json")
+    document = json.loads(out)
+    assert code == 2 and document["status"] == "down"
+    assert document["tasks"][f"{Q}{FINDINGS}"]["last_suspended_reason"] == "USER_SUSPENDED"
+
+
+NOT_THERE = QueryError(
+    "002003 (42S02): 01b8c3a2-0000-1234-0000-0001a2b3c4d5: SQL compilation error:"
+)
+
+
+def test_a_stack_without_the_view_is_told_to_run_pulumi_up() -> None:
+    missing = answers(pipeline_health=NOT_THERE, show_view=[])
+    fake = CannedSnowflake(missing)
     code, out, err = run_status(fake)
-    assert code == 2 and out == "" and fake.closed
-    assert err.startswith("ops: Snowflake refused a statement: 002003") and err.count("\n") == 1
+    assert (code, out) == (2, "") and fake.closed
+    assert fake.statements == [statements.pipeline_health(LOCATION), statements.show_view(LOCATION)]
+    assert err == (
+        f"ops: {VIEW} does not exist (or role SYSADMIN cannot see it): the stack was deployed "
+        "before the PIPELINE_HEALTH view, whose checks status reads; run `pulumi up` to create it\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "show_view",
+    [[{"name": "PIPELINE_HEALTH", "database_name": "CLOUDTRAIL_DEV"}], QueryError("refused")],
+    ids=["view-there", "show-refused"],
+)
+def test_a_view_that_fails_otherwise_reports_its_own_error(show_view: Any) -> None:
+    """The view is there, but what it reads is not (a pipe dropped): Snowflake's line, not
+    `pulumi up`; the SHOW's own failure does not hide the view's."""
+    broken = QueryError("002003 (02000): SQL compilation error: Pipe 'CLOUDTRAIL_PIPE' does not")
+    code, out, err = run_status(
+        CannedSnowflake(answers(pipeline_health=broken, show_view=show_view))
+    )
+    assert (code, out) == (2, "")
+    assert err.startswith("ops: Snowflake refused a statement: 002003 (02000)")
+    assert err.count("\n") == 1 and "pulumi up" not in err
+
+
+def test_a_refused_extra_statement_is_one_line_and_exit_2() -> None:
+    refused = answers(show_tasks=QueryError("003001 (42501): Insufficient privileges"))
+    code, out, err = run_status(CannedSnowflake(refused))
+    assert (code, out) == (2, "")
+    assert err.startswith("ops: Snowflake refused a statement: 003001") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("flag", ["--silence-minutes", "--lag-minutes"])
+def test_the_thresholds_are_the_views_not_flags(flag: str) -> None:
+    code, _, err = run_status(None, flag, "30")
+    assert code == 2 and f"unrecognized arguments: {flag} 30" in err
+
+
+def test_help_says_where_the_thresholds_live() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.main(["status", "--help"], out=out, err=err, env=ENV) == 0
+    text = " ".join(out.getvalue().split())
+    assert "rows of the deployed PIPELINE_HEALTH view" in text
+    assert "silenceMinutes and 3 x eventsIntervalMinutes" in text
+    assert "no PIPELINE_HEALTH view (a stack deployed before it: run pulumi up)" in text
+
+
+def test_status_agrees_with_the_real_view() -> None:
+    """The SELECT runs on PIPELINE_HEALTH as deployed (sql/pipeline_health_view.sql on the
+    embedded engine, Snowflake's sources canned: tests/test_health.py), and status exits with
+    the view's worst status."""
+    from test_health import NOW as VIEW_NOW
+    from test_health import Account, State
+
+    account = Account()
+
+    class ViewAndCanned(CannedSnowflake):
+        def query(self, statement: str) -> list[Row]:
+            if statement != statements.pipeline_health(LOCATION):
+                return super().query(statement)
+            self.statements.append(statement)
+            names = [c.name for c in PIPELINE_HEALTH_COLUMNS]
+            return [dict(zip(names, row, strict=True)) for row in account.execute(statement)]
+
+    for state, code in [
+        (State(), 0),
+        (State(loads=[("x.json.gz", "Load failed", "Bad JSON", VIEW_NOW)]), 1),
+        (State(raw=[]), 2),  # no file ever loaded: silence is down
+    ]:
+        account.apply(state)
+        status, out, err = run_status(ViewAndCanned(answers()), "--json")
+        assert status == code, out + err
+        rows = account.execute(
+            f"SELECT check_name, subject, status FROM {VIEW} ORDER BY check_name, subject"
+        )
+        shown = sorted(
+            (c["check_name"], c["subject"], c["status"])
+            for c in json.loads(out)["checks"]
+            if c["check_name"] != "task_state"
+        )
+        assert shown == [tuple(row) for row in rows]
+
+
+# --- Settings and connection ------------------------------------------------------------------
 
 
 def test_a_connection_failure_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -445,6 +551,9 @@ def test_stack_file_gives_the_names_as_the_program_derives_them(tmp_path: Path) 
         project_dir=tmp_path,
     )
     assert code == 0, err.getvalue()
+    assert (
+        f"CLOUDTRAIL_TEAM_A.LOGS.{EVENTS}" in out.getvalue()
+    )  # task_state names this stack's task
     (connection,) = seen
     assert (connection.account, connection.user) == ("MYORG-MYACCOUNT", "PULUMI_DEPLOYER")
     assert (connection.database, connection.schema, connection.role, connection.warehouse) == (
