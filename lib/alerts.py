@@ -89,6 +89,7 @@ def alert_action(
         notified_table=notified_table,
         notified_columns=", ".join(c.identifier for c in NOTIFIED_COLUMNS),
         finding_columns=", ".join(c.identifier for c in NOTIFIED_FINDING_COLUMNS),
+        send_declarations=send_declarations(),
         notifications=textwrap.indent(
             notification_calls(
                 subject=f"New CloudTrail findings in {findings_table}",
@@ -108,8 +109,10 @@ def notification_calls(
     recipients: Sequence[str],
     sns_integration: str | None,
 ) -> str:
-    """One CALL per destination, each with the one message type it takes: the Scripting
-    variable `summary` as plain text by email (under `subject`), `details` as JSON to SNS."""
+    """One block per destination (sql/alert_send.sql), each a CALL with the one message type it
+    takes: the Scripting variable `summary` as plain text by email (under `subject`), `details`
+    as JSON to SNS. Each block counts into `sent` or `refused`, which the action declares and
+    reads (sql/alert_action.sql says what it does with them)."""
     if (email_integration is None) != (not recipients):
         raise ValueError("an email integration needs recipients, and recipients an integration")
     if email_integration is None and sns_integration is None:
@@ -129,7 +132,13 @@ def notification_calls(
                 sns_integration=_checked_name(sns_integration)
             )
         )
-    return "\n".join(calls)
+    send = sql.load_sql("alert_send.sql")
+    return "\n".join(send.format(call=textwrap.indent(call, " " * 4)) for call in calls)
+
+
+def send_declarations() -> str:
+    """The DECLARE lines of an action that sends through `notification_calls`."""
+    return textwrap.indent(sql.load_sql("alert_send_declarations.sql"), " " * 4)
 
 
 def checked_interval(minutes: int) -> int:

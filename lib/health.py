@@ -114,6 +114,7 @@ def health_action(
         record=textwrap.indent(health_record(location, view, notified_table), " " * 4).strip(),
         notified_table=notified_table,
         condition_result=CONDITION_RESULT,
+        send_declarations=alerts.send_declarations(),
         notifications=textwrap.indent(
             alerts.notification_calls(
                 # Fixed when the alert is created; the summary's first words say which.

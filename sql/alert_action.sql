@@ -3,19 +3,26 @@
 -- - the INSERT reads every row of the stream; when the transaction commits, the stream's offset
 --   moves past all of them, alerted or not (a DML statement that reads a stream consumes it,
 --   whatever it inserts);
--- - if a send or anything else fails, the handler rolls back: the stream keeps the rows and the
---   next run hands them on again;
--- - a send is queued by Snowflake and delivered at least once; a commit that failed after a send
---   repeats that message on the next run. Each message carries its batch id for consumers to
---   drop a repeat, and {notified_table} records each finding notified with that id.
+-- - each destination is tried on its own (alert_send.sql). If every destination refused, the
+--   transaction rolls back: the stream keeps the rows and the next run hands them on again. If
+--   one took the message and another refused, the transaction commits (the working destination
+--   is not sent the same findings again on every run until the other is fixed), then the action
+--   raises destination_refused: the run is ACTION_FAILED in ALERT_HISTORY, which the
+--   PIPELINE_HEALTH view reports, and the refused destination's findings are in
+--   {notified_table}, by batch_id;
+-- - anything else that fails rolls back, and the next run hands the rows on again;
+-- - a send is queued by Snowflake and delivered at least once: a commit that fails after a send
+--   repeats those findings, under a new batch_id, on the next run. {notified_table} records
+--   each finding notified with the batch_id of the message that carried it.
 -- Only the findings that raise an alert are notified: not those a suppression matched, nor the
 -- duplicates of a finding already alerted on (findings_merge.sql decides both as it makes them).
 -- summary: one line for people; details: the same counts as JSON for machines.
--- {notifications} is one CALL per destination (alert_action_email.sql, alert_action_sns.sql).
+-- {notifications} is one block per destination (alert_send.sql).
 DECLARE
     batch VARCHAR DEFAULT UUID_STRING();
     summary VARCHAR DEFAULT NULL;
     details VARCHAR DEFAULT NULL;
+{send_declarations}
 BEGIN
     BEGIN TRANSACTION;
     INSERT INTO {notified_table} ({notified_columns})
@@ -44,8 +51,15 @@ BEGIN
     -- Suppressed and duplicate findings only: consumed, nothing to send.
     IF (summary IS NOT NULL) THEN
 {notifications}
+        -- Every destination refused: keep the findings for the next run.
+        IF (sent = 0) THEN
+            RAISE destination_refused;
+        END IF;
     END IF;
     COMMIT;
+    IF (refused > 0) THEN
+        RAISE destination_refused;
+    END IF;
 EXCEPTION
     WHEN OTHER THEN
         ROLLBACK;

@@ -2,11 +2,16 @@
 -- found a message due (pipeline_health_condition.sql). In one transaction it records the
 -- message in {notified_table} (pipeline_health_record.sql, from the condition's own rows through
 -- RESULT_SCAN(GET_CONDITION_QUERY_UUID()), which needs the SNOWFLAKE database role
--- ALERT_VIEWER), reads it back and sends it: if a send fails the record rolls back, the state
--- stays unnotified and the next run sends again. The record's NOTIFIED_AT is the condition's
--- CHECKED_AT, which identifies it.
--- {notifications} is one CALL per destination (alert_action_email.sql, alert_action_sns.sql),
--- sending the Scripting variables summary (e-mail) and details (SNS).
+-- ALERT_VIEWER), reads it back and sends it. Each destination is tried on its own
+-- (alert_send.sql), as in alert_action.sql: if every destination refused, the record rolls back,
+-- the state stays unnotified and the next run sends again; if one took the message, the record
+-- commits and the action then raises destination_refused (ACTION_FAILED in ALERT_HISTORY, which
+-- the view's alerts check reports). The record's NOTIFIED_AT is the condition's CHECKED_AT,
+-- which identifies it.
+-- {notifications} is one block per destination, sending the Scripting variables summary
+-- (e-mail) and details (SNS).
+DECLARE
+{send_declarations}
 BEGIN
     BEGIN TRANSACTION;
     {record};
@@ -19,7 +24,14 @@ BEGIN
         WHERE notified_at = (SELECT MAX(checked_at) FROM {condition_result})
     );
 {notifications}
+    -- Every destination refused: keep the state unnotified for the next run.
+    IF (sent = 0) THEN
+        RAISE destination_refused;
+    END IF;
     COMMIT;
+    IF (refused > 0) THEN
+        RAISE destination_refused;
+    END IF;
 EXCEPTION
     WHEN OTHER THEN
         ROLLBACK;

@@ -112,6 +112,26 @@ def test_action_consumes_the_stream_and_sends_in_one_transaction() -> None:
     assert parses(both)
 
 
+def test_a_refusing_destination_neither_blocks_nor_repeats_the_others() -> None:
+    both = action(email=True, sns=True)
+    blocks = both.split("        BEGIN\n")[1:]
+    # Each CALL alone in a block that counts what its destination did.
+    assert len(blocks) == 2
+    for block in blocks:
+        call = block.index("CALL SYSTEM$SEND_SNOWFLAKE_NOTIFICATION(")
+        assert call < block.index("sent := sent + 1;") < block.index("EXCEPTION")
+        handler = block[block.index("EXCEPTION") : block.index("END;")]
+        assert "refused := refused + 1;" in handler and "RAISE" not in handler
+    commit = both.index("COMMIT;")
+    # All refused: raised before the commit, so the handler rolls back and the stream keeps
+    # the findings for the next run.
+    assert both.index("IF (sent = 0) THEN\n            RAISE destination_refused;") < commit
+    # One refused, another took it: committed, then the run fails for ALERT_HISTORY to show.
+    assert commit < both.index("IF (refused > 0) THEN\n        RAISE destination_refused;")
+    assert "destination_refused EXCEPTION (-20001, " in both
+    assert parses(both)
+
+
 def test_action_notifies_only_findings_that_raise_an_alert() -> None:
     insert = consume_statement(action(email=False, sns=True), "b")
     assert insert.endswith("WHERE suppressed_by IS NULL AND duplicate_of IS NULL")
@@ -196,6 +216,7 @@ PLACEHOLDERS = {
     "stream": ALERT_STREAM,
     "notified_table": NOTIFIED,
     "notified_columns": "batch_id, notified_at, detection",
+    "send_declarations": "sent INTEGER DEFAULT 0;",
     "finding_columns": "detection",
     "notifications": "CALL SYSTEM$SEND_SNOWFLAKE_NOTIFICATION(:details, 'X');",
     "subject": "New CloudTrail findings",
