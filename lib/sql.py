@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -35,10 +35,12 @@ stage-relative path of every log file (the notification filter and REFRESH PREFI
 _ANY_DAY = "[0-9]{4}/[0-9]{2}/[0-9]{2}"
 
 
-def cloudtrail_log_pattern(day: date | None = None) -> str:
-    """The pipe's PATTERN; with `day`, the same pattern with the day's folder fixed (a day is
-    not a prefix: the organization, account and region come before it)."""
-    folder = _ANY_DAY if day is None else day.strftime("%Y/%m/%d")
+def cloudtrail_log_pattern(months: Iterable[date] = ()) -> str:
+    """The pipe's PATTERN; with `months` (any day of each), the same pattern with the date
+    folder limited to those months (a month is not a prefix: the organization, account and
+    region come before it)."""
+    chosen = sorted({day.strftime("%Y/%m") for day in months})
+    folder = f"({'|'.join(chosen)})/[0-9]{{2}}" if chosen else _ANY_DAY
     return (
         f".*{LOGS_FOLDER}(o-[a-z0-9]{{10,32}}/)?[0-9]{{12}}/CloudTrail/[a-z0-9-]+/{folder}/"
         "[0-9]{12}_CloudTrail_[a-z0-9-]+_[0-9]{8}T[0-9]{4}Z_[A-Za-z0-9]+[.]json[.]gz"
@@ -66,8 +68,36 @@ def qualified(database: str, schema: str, name: str) -> str:
 
 
 def copy_statement(raw_table: str, stage: str, pattern: str = CLOUDTRAIL_LOG_PATTERN) -> str:
-    """The pipe's COPY; `python -m ops backfill` runs it with a day's pattern."""
+    """The pipe's COPY."""
     return load_sql("pipe_copy.sql").format(raw_table=raw_table, stage=stage, pattern=pattern)
+
+
+MAX_COPY_FILES = 1000
+"""The most file names one COPY's FILES may hold (Snowflake, "Loading data": "the FILES
+parameter supports a maximum of 1,000 files")."""
+
+
+def copy_files_statement(raw_table: str, stage: str, files: Sequence[str]) -> str:
+    """The pipe's COPY for the named files, given relative to the stage (Snowflake appends each
+    to the stage URL, which ends with a slash): its PATTERN clause replaced by FILES. Not both:
+    Snowflake's loading guide gives a file list and a pattern as two ways to choose files, each
+    combinable with a path, and says nothing of combining the two; the caller applies the
+    pipe's pattern to the names it lists."""
+    if not 0 < len(files) <= MAX_COPY_FILES:
+        raise ValueError(f"a COPY names 1 to {MAX_COPY_FILES} files, not {len(files)}")
+    copy = copy_statement(raw_table, stage)
+    pattern = f"PATTERN = '{CLOUDTRAIL_LOG_PATTERN}'"
+    if not copy.endswith(pattern):
+        raise ValueError(f"sql/pipe_copy.sql no longer ends with its PATTERN: {copy}")
+    names = _listed((string_literal(name) for name in files), 4)
+    return f"{copy.removesuffix(pattern)}FILES = (\n    {names}\n)"
+
+
+def string_literal(text: str) -> str:
+    """`text` as a single-quoted Snowflake string constant: a backslash starts an escape
+    sequence there and a quote is doubled."""
+    escaped = text.replace("\\", "\\\\").replace("'", "''")
+    return f"'{escaped}'"
 
 
 def _listed(items: Iterable[str], indent: int) -> str:

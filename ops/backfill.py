@@ -1,12 +1,15 @@
 """`python -m ops backfill`: the plan (which days a bulk COPY loads, which the pipe's REFRESH
-covers) as a pure function, then its run, day by day, with what each COPY reports."""
+covers) as a pure function, then its run: one LIST of the stage for the whole range, its log
+files grouped by day, then day by day the COPYs naming them, with what each COPY reports."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from lib import sql
 from ops import statements
 from ops.session import Row, Session
 from ops.statements import Location
@@ -66,7 +69,11 @@ def describe(plan: Plan) -> list[str]:
     lines = []
     if plan.copy_days:
         first, last = plan.copy_days[0], plan.copy_days[-1]
-        lines.append(f"bulk COPY, day by day: {first} to {last} ({len(plan.copy_days)} days)")
+        lines.append(
+            f"bulk COPY, day by day: {first} to {last} ({len(plan.copy_days)} days), after one "
+            f"LIST of the stage for them all; each day's COPY names its files, "
+            f"{sql.MAX_COPY_FILES} at most (more take more COPYs)"
+        )
     if plan.refresh_days:
         first, last = plan.refresh_days[0], plan.refresh_days[-1]
         lines.append(
@@ -77,13 +84,53 @@ def describe(plan: Plan) -> list[str]:
 
 
 def plan_statements(plan: Plan, location: Location) -> list[str]:
-    """What a run executes, in order (the LIST before each COPY only counts files)."""
+    """What a run executes, in order, as a dry run can know it: the one LIST, then each day's
+    COPY with a placeholder where the run names the day's listed files (1,000 a COPY at most,
+    so a day may take several), then the REFRESH."""
     out = []
+    if plan.copy_days:
+        out.append(statements.list_range(location, plan.copy_days))
     for day in plan.copy_days:
-        out += [statements.list_day(location, day), statements.backfill_copy(location, day)]
+        placeholder = (
+            f"{sql.LOGS_FOLDER}<account>/CloudTrail/<region>/{day:%Y/%m/%d}/<each log file the "
+            f"LIST found, {sql.MAX_COPY_FILES} a COPY at most>"
+        )
+        out.append(statements.backfill_copy(location, [placeholder]))
     if plan.refresh_after is not None:
         out.append(statements.pipe_refresh(location, plan.refresh_after))
     return out
+
+
+# The pipe's pattern without its leading `.*`, anchored at the end: where it matches in a listed
+# name is where the path relative to the stage begins, since the stage URL ends at the log
+# prefix and CloudTrail writes under <prefix>/AWSLogs/ (lib/sql.LOGS_FOLDER).
+_RELATIVE_LOG_PATH = re.compile(sql.CLOUDTRAIL_LOG_PATTERN.removeprefix(".*") + r"\Z")
+
+
+def files_by_day(names: Iterable[str], days: Collection[date]) -> dict[date, list[str]]:
+    """The log files of each of `days` among LIST's names (full URLs, s3://bucket/prefix/...),
+    as paths relative to the stage, sorted: the pipe's pattern leaves out digest, Insights and
+    other objects, and the day is the key's YYYY/MM/DD folder (the files of a day are in its
+    folder whenever they were written). Days without a file have no entry."""
+    grouped: dict[date, list[str]] = {}
+    for name in names:
+        match = _RELATIVE_LOG_PATH.search(name)
+        if match is None:
+            continue
+        relative = name[match.start() :]
+        year, month, day_of_month = relative.split("/")[-4:-1]
+        try:
+            day = date(int(year), int(month), int(day_of_month))
+        except ValueError:  # A folder such as 2024/02/30, which no day has.
+            continue
+        if day in days:
+            grouped.setdefault(day, []).append(relative)
+    return {day: sorted(files) for day, files in grouped.items()}
+
+
+def batches(files: Sequence[str], size: int = sql.MAX_COPY_FILES) -> list[Sequence[str]]:
+    """`files` in runs of at most `size`, the most one COPY's FILES may name."""
+    return [files[start : start + size] for start in range(0, len(files), size)]
 
 
 @dataclass(frozen=True)
@@ -102,14 +149,14 @@ class DayResult:
         return max(self.staged - self.loaded - self.partially_loaded - self.failed, 0)
 
 
-def day_result(day: date, listed: list[Row], copied: list[Row]) -> DayResult:
+def day_result(day: date, staged: int, copied: list[Row]) -> DayResult:
     by_status: dict[str, list[Row]] = {}
     for row in copied:
         by_status.setdefault(str(row.get("status", "")).upper(), []).append(row)
     broken = by_status.get(LOAD_FAILED, []) + by_status.get(PARTIALLY_LOADED, [])
     return DayResult(
         day=day,
-        staged=len(listed),
+        staged=staged,
         loaded=len(by_status.get(LOADED, [])),
         partially_loaded=len(by_status.get(PARTIALLY_LOADED, [])),
         failed=len(by_status.get(LOAD_FAILED, [])),
@@ -120,13 +167,27 @@ def day_result(day: date, listed: list[Row], copied: list[Row]) -> DayResult:
 def run(
     session: Session, location: Location, plan: Plan, progress: Callable[[str], None]
 ) -> list[DayResult]:
-    """Each day's COPY in turn, then the REFRESH. A day's COPY commits on its own, so a run cut
-    short keeps the days done, and the next run skips their files."""
+    """One LIST for the range, then each day's COPYs in turn, then the REFRESH. A COPY commits
+    on its own, so a run cut short keeps what it loaded, and the next run skips those files."""
     results = []
+    by_day: dict[date, list[str]] = {}
+    if plan.copy_days:
+        progress(
+            f"listing the stage once for {plan.copy_days[0]} to {plan.copy_days[-1]} (Snowflake "
+            "lists everything under the log prefix, then filters: this can take a while)"
+        )
+        listed = session.query(statements.list_range(location, plan.copy_days))
+        by_day = files_by_day((str(row.get("name", "")) for row in listed), plan.copy_days)
+        progress(
+            f"LIST: {sum(len(files) for files in by_day.values())} log files of the range's "
+            f"days, on {len(by_day)} of its {len(plan.copy_days)} days"
+        )
     for n, day in enumerate(plan.copy_days, 1):
-        listed = session.query(statements.list_day(location, day))
-        copied = session.query(statements.backfill_copy(location, day)) if listed else []
-        result = day_result(day, listed, copied)
+        files = by_day.get(day, [])
+        copied: list[Row] = []
+        for batch in batches(files):
+            copied += session.query(statements.backfill_copy(location, batch))
+        result = day_result(day, len(files), copied)
         results.append(result)
         progress(
             f"[{n}/{len(plan.copy_days)}] {day}: {result.loaded} loaded, {result.skipped} "

@@ -50,9 +50,10 @@ line on stderr says which. Cron and monitors: alert on non-zero, page on 2.
 """
 
 _BACKFILL_EPILOG = """\
-Loads the log files of each day from --since to --until (UTC, both included) with the pipe's own
-COPY, day by day; days within the pipe's 7-day REFRESH window are left to ALTER PIPE ... REFRESH,
-run at the end. Safe to run again: files this COPY loaded in the last 64 days are skipped, and an
+Lists the stage once for the range, then loads the log files of each day from --since to
+--until (UTC, both included) with the pipe's own COPY naming them (FILES, 1,000 a COPY at most),
+day by day; days within the pipe's 7-day REFRESH window are left to ALTER PIPE ... REFRESH, run
+at the end. Safe to run again: files this COPY loaded in the last 64 days are skipped, and an
 event loaded twice (by the pipe and a backfill) lands once in CLOUDTRAIL_EVENTS.
 
 exit status: 0 every file loaded or skipped as already loaded; 1 some file failed or partially

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -106,16 +107,15 @@ def status_statements(location: Location) -> tuple[str, ...]:
     )
 
 
-def list_day(location: Location, day: date) -> str:
-    return _render("ops_list_day.sql", location, pattern=sql.cloudtrail_log_pattern(day))
+def list_range(location: Location, days: Sequence[date]) -> str:
+    """The stage's log files of the months of `days`, in one listing."""
+    return _render("ops_list_range.sql", location, pattern=sql.cloudtrail_log_pattern(days))
 
 
-def backfill_copy(location: Location, day: date) -> str:
-    """The pipe's COPY (same columns, transformation, stage and file format, same exclusion of
-    digest and Insights files) for the log files of one day, as a bulk load."""
-    copy = sql.copy_statement(
-        location.qualified(RAW_TABLE), location.qualified(STAGE), sql.cloudtrail_log_pattern(day)
-    )
+def backfill_copy(location: Location, files: Sequence[str]) -> str:
+    """The pipe's COPY (same columns, transformation, stage and file format) for `files`, paths
+    relative to the stage (at most sql.MAX_COPY_FILES), as a bulk load."""
+    copy = sql.copy_files_statement(location.qualified(RAW_TABLE), location.qualified(STAGE), files)
     return "\n".join((copy, *BACKFILL_COPY_OPTIONS))
 
 

@@ -32,8 +32,28 @@ class FakeStage:
     def _matching(self, statement: str) -> list[str]:
         match = re.search(r"PATTERN = '([^']*)'", statement)
         assert match, statement
-        # Bulk COPY and LIST match the pattern against the whole path.
+        # LIST matches the pattern against the whole path.
         return [k for k in sorted(self.files) if re.fullmatch(match.group(1), STAGE_URL + k)]
+
+    def _named(self, statement: str) -> list[str]:
+        """The keys a COPY's FILES names: string literals relative to the stage, which
+        Snowflake appends to the stage URL; at most 1,000, and no PATTERN beside them."""
+        match = re.search(r"\nFILES = \(\n(.*)\n\)", statement, re.DOTALL)
+        assert match and "PATTERN" not in statement, statement
+        literals = re.findall(r"'((?:[^'\\]|''|\\.)*)'", match.group(1))
+        assert 0 < len(literals) <= 1000, len(literals)
+        names = [re.sub(r"''|\\(.)", lambda m: m.group(1) or "'", n) for n in literals]
+        for name in names:
+            assert not name.startswith(("s3://", "/")) and name in self.files, name
+        return names
+
+    @property
+    def lists(self) -> list[str]:
+        return [s for s in self.statements if s.startswith("LIST @")]
+
+    @property
+    def copies(self) -> list[str]:
+        return [s for s in self.statements if s.startswith("COPY INTO")]
 
     def query(self, statement: str) -> list[Row]:
         self.statements.append(statement)
@@ -43,7 +63,7 @@ class FakeStage:
             assert "FORCE" not in statement.upper()
             uncertain_allowed = "LOAD_UNCERTAIN_FILES = TRUE" in statement
             rows: list[Row] = []
-            for key in self._matching(statement):
+            for key in self._named(statement):
                 loaded_on = self.load_metadata.get(key)
                 if loaded_on and (self.today - loaded_on).days <= UNCERTAIN_AFTER_DAYS:
                     continue

@@ -16,16 +16,27 @@ from ops.statements import Location
 
 LOCATION = Location("CLOUDTRAIL_DEV", "AUDIT")
 PLAN = backfill.plan(date(2026, 11, 1), date(2026, 11, 27), date(2026, 11, 27))
+# A COPY as a run issues it: the files LIST found, relative to the stage, 1,000 at most; one
+# key with a quote and a backslash, which only the prefix before AWSLogs/ could hold.
+FILES = [
+    f"AWSLogs/o-a1b2c3d4e5/123456789012/CloudTrail/eu-west-1/2026/11/0{n % 9 + 1}/"
+    f"123456789012_CloudTrail_eu-west-1_2026110{n % 9 + 1}T0905Z_F{n:05d}.json.gz"
+    for n in range(999)
+] + ["AWSLogs/it's\\odd.json.gz"]
 ISSUED = [
     *statements.status_statements(LOCATION),
     statements.show_view(LOCATION),
     *backfill.plan_statements(PLAN, LOCATION),
+    statements.backfill_copy(LOCATION, FILES),
 ]
 
 
-def test_the_plan_issues_a_list_and_a_copy_per_day_then_the_refresh() -> None:
-    assert len(ISSUED) == 5 + 1 + 2 * 20 + 1
-    assert ISSUED[-1] == statements.pipe_refresh(LOCATION, datetime(2026, 11, 21, tzinfo=UTC))
+def test_the_plan_issues_one_list_a_copy_per_day_then_the_refresh() -> None:
+    planned = backfill.plan_statements(PLAN, LOCATION)
+    assert len(planned) == 1 + 20 + 1
+    assert planned[0].startswith("LIST @") and sum(s.startswith("LIST") for s in ISSUED) == 1
+    assert all(s.startswith("COPY INTO") and "/2026/11/" in s for s in planned[1:-1])
+    assert planned[-1] == statements.pipe_refresh(LOCATION, datetime(2026, 11, 21, tzinfo=UTC))
 
 
 def test_every_ops_sql_file_is_issued(monkeypatch: pytest.MonkeyPatch) -> None:
