@@ -31,6 +31,7 @@ from components.snowpipe_ingest import SnowpipeIngest, SnowpipeIngestArgs, SnsFa
 from components.suppressions import Suppressions, SuppressionsArgs
 from lib.config import ConfigError, StackConfig, parse_config, parse_connection
 from lib.detections import Detection, load_detections
+from lib.schema import FINDINGS_ALERT
 from lib.suppressions import Suppression, SuppressionError, load_suppressions
 
 
@@ -240,6 +241,8 @@ def main() -> None:
             watched=[ingest.table, ingest.pipe, events.table, events.task, findings.task],
             silence_minutes=cfg.silence_minutes,
             events_interval_minutes=cfg.events_interval_minutes,
+            findings_interval_minutes=cfg.findings_interval_minutes,
+            watched_alerts=[] if notifications is None else [FINDINGS_ALERT],
             alert=None
             if notifications is None
             else HealthAlertArgs(

@@ -1,5 +1,6 @@
 """PipelineHealth: the PIPELINE_HEALTH view, one row per check of the pipeline (the pipe, the
-files that did not load, a silence, the landing's lag, each task's last run), and with alerts
+files that did not load, a silence, the landing's lag, the findings' lag, each task's last run,
+each alert's last runs), and with alerts
 PIPELINE_HEALTH_ALERT, which sends a message when the failing checks change (and a reminder
 while they stay), keeping what it last sent in PIPELINE_HEALTH_NOTIFIED (lib/health.py)."""
 
@@ -40,6 +41,12 @@ class PipelineHealthArgs:
     there yet."""
     silence_minutes: int
     events_interval_minutes: int
+    findings_interval_minutes: int
+    """The findings task's interval: findings_lag allows a few of them."""
+    watched_alerts: list[str]
+    """The stack's other alerts that the view checks, unqualified (FINDINGS_ALERT with alerting;
+    none without, so that the view names no alert that does not exist). The health alert is
+    added when `alert` is set."""
     alert: HealthAlertArgs | None
     """None: the view only (no alerts configured)."""
 
@@ -56,11 +63,14 @@ class PipelineHealth(pulumi.ComponentResource):
         location = args.location
         self.view_name = location.qualified(PIPELINE_HEALTH_VIEW)
         # SQL first: a bad setting fails before any resource is declared.
+        alerts = [*args.watched_alerts, *([PIPELINE_HEALTH_ALERT] if args.alert else [])]
         statement = health.pipeline_health_view(
             location.database,
             location.schema,
             silence_minutes=args.silence_minutes,
             events_interval_minutes=args.events_interval_minutes,
+            findings_interval_minutes=args.findings_interval_minutes,
+            alerts=alerts,
         )
         self.view = snowflake.View(
             f"{name}-view",

@@ -2,11 +2,12 @@
 cannot see, in the same shape.
 
 The view (sql/pipeline_health_view.sql, rendered by lib/health.py from the stack's
-silenceMinutes and eventsIntervalMinutes) is where the rules and thresholds of the pipe, load
-error, silence, event lag and task checks live; the health alert and the dashboards read it too,
-so its rows are shown as they are. Added here, because a view cannot run SHOW: each task's state
-(`task_state`), with its last failed run when the view's row does not carry it; and, as
-information, the pipe's pending files and last loaded file, and the findings by severity.
+silenceMinutes, eventsIntervalMinutes and findingsIntervalMinutes) is where the rules and
+thresholds of the pipe, load error, silence, event lag, findings lag, task and alert checks
+live; the health alert and the dashboards read it too, so its rows are shown as they are. Added
+here, because a view cannot run SHOW: each task's state (`task_state`), with its last failed run
+when the view's row does not carry it; and, as information, the pipe's pending files and last
+loaded file, and the findings by severity.
 `assess` is the one rule, pure; `gather` reads its inputs."""
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ def task_errors(location: Location) -> str:
         "ops_task_errors.sql",
         location,
         tasks=", ".join(f"'{task}'" for task in health.TASKS),
-        task_history_days=health.TASK_HISTORY_DAYS,
+        history_hours=health.HISTORY_HOURS,
     )
 
 

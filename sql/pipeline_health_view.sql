@@ -3,7 +3,7 @@
 -- are a contract (lib/schema.py, PIPELINE_HEALTH_COLUMNS); docs/operations.md, "Pipeline health",
 -- says what each check means and what to do.
 --
--- The first four CTEs are where the state comes from: the clock and Snowflake's own sources.
+-- The first five CTEs are where the state comes from: the clock and Snowflake's own sources.
 -- Nothing else reads them, so a test replaces them with canned rows of the same shape
 -- (tests/rehearsal.py, with_sources). Snowflake evaluates them when the view is queried, with
 -- the privileges the docs state for each (the owner role, which owns the pipe and the tasks,
@@ -19,16 +19,39 @@
 --   https://docs.snowflake.com/en/sql-reference/functions/copy_history
 --   https://docs.snowflake.com/en/sql-reference/account-usage/copy_history (the STATUS values)
 -- - <db>.INFORMATION_SCHEMA.TASK_HISTORY(SCHEDULED_TIME_RANGE_START, SCHEDULED_TIME_RANGE_END,
---   RESULT_LIMIT) returns the runs of the last 7 days at most, of every task the role may see,
---   newest first up to RESULT_LIMIT (1 to 10000): NAME, DATABASE_NAME, SCHEMA_NAME, STATE
---   (SCHEDULED, EXECUTING, SUCCEEDED, FAILED, FAILED_AND_AUTO_SUSPENDED, CANCELLED, SKIPPED),
---   ERROR_MESSAGE, SCHEDULED_TIME, COMPLETED_TIME.
+--   RESULT_LIMIT, TASK_NAME) returns the runs of the last 7 days at most (a range that does not
+--   fall within them is an error), newest first up to RESULT_LIMIT (1 to 10000): NAME,
+--   DATABASE_NAME, SCHEMA_NAME, STATE (SCHEDULED, EXECUTING, SUCCEEDED, FAILED,
+--   FAILED_AND_AUTO_SUSPENDED, CANCELLED, SKIPPED), ERROR_MESSAGE, SCHEDULED_TIME,
+--   COMPLETED_TIME. TASK_NAME (unqualified, case-insensitive) keeps the runs of that name in any
+--   schema, hence the database and schema filter. One call per task of the stack
+--   (sql/pipeline_health_task_history.sql, UNION ALL): one call for the whole account would
+--   share RESULT_LIMIT with every task the role sees, and a triggered task runs every 30 s or so
+--   while data arrives, so a busy account pushes out the run that says a task was suspended.
 --   https://docs.snowflake.com/en/sql-reference/functions/task_history
 --   https://docs.snowflake.com/en/release-notes/bcr-bundles/2023_03/bcr-990
 --   (FAILED_AND_AUTO_SUSPENDED in every call)
---   A task suspended by hand (ALTER TASK ... SUSPEND) has no run, so it is not visible here: SHOW
---   TASKS shows it, but a view cannot run SHOW. The event_lag check catches a suspended events
---   task (loaded files stop landing), and `python -m ops status` reads SHOW TASKS.
+--   A task suspended by hand (ALTER TASK ... SUSPEND) has no run, so it is not visible here, and
+--   neither is a failure older than the range: SHOW TASKS shows both, but a view cannot run SHOW.
+--   The event_lag and findings_lag checks catch a task that does not run, however it stopped
+--   (events do not land, or land and are not examined), and `python -m ops status` reads SHOW
+--   TASKS.
+-- - <db>.INFORMATION_SCHEMA.ALERT_HISTORY(SCHEDULED_TIME_RANGE_START, SCHEDULED_TIME_RANGE_END,
+--   RESULT_LIMIT, ALERT_NAME), the same for alerts: NAME, DATABASE_NAME, SCHEMA_NAME, STATE
+--   (SCHEDULED, EXECUTING, TRIGGERED, CONDITION_FALSE, CONDITION_FAILED, ACTION_FAILED, FAILED,
+--   CANCELLED), SQL_ERROR_MESSAGE, SCHEDULED_TIME, COMPLETED_TIME; only for the alert's owner
+--   (or ACCOUNTADMIN). One call per alert of the stack (sql/pipeline_health_alert_history.sql);
+--   without alerting there is none, and no call (sql/pipeline_health_no_alert_history.sql).
+--   https://docs.snowflake.com/en/sql-reference/functions/alert_history
+--   https://docs.snowflake.com/en/sql-reference/account-usage/alert_history (the STATE values)
+-- Both ranges start {history_hours} hours back, not 7 days: exactly 7 days may already fall
+-- outside "the last 7 days" by the time Snowflake checks it.
+--
+-- What no check here can survive: SYSTEM$PIPE_STATUS raises an error for a pipe that does not
+-- exist (dropped, or renamed), and there is no TRY_ form of it, so the whole view fails, and
+-- with it PIPELINE_HEALTH_ALERT's condition (the alert's CONDITION_FAILED, which nothing
+-- reports). `python -m ops status` exits 2 when the view fails, and says why; `pulumi up`
+-- declares the pipe again.
 WITH clock AS (
     SELECT CURRENT_TIMESTAMP() AS checked_at
 ),
@@ -43,12 +66,10 @@ copy_history AS (
     ))
 ),
 task_history AS (
-    SELECT name, database_name, schema_name, state, error_message, scheduled_time, completed_time
-    FROM TABLE({task_history}(
-        SCHEDULED_TIME_RANGE_START => DATEADD('day', -{task_history_days}, CURRENT_TIMESTAMP()),
-        SCHEDULED_TIME_RANGE_END => CURRENT_TIMESTAMP(),
-        RESULT_LIMIT => 10000
-    ))
+    {task_history}
+),
+alert_history AS (
+    {alert_history}
 ),
 -- pipe: down unless the pipe is RUNNING.
 pipe AS (
@@ -102,6 +123,36 @@ waiting AS (
     CROSS JOIN landed AS l
     WHERE l.last_landed_at IS NULL OR r.loaded_at > l.last_landed_at
 ),
+-- findings_lag: how long events have waited, after they landed, for the findings task to
+-- examine them. What is observable: each event's loadedAt (its file's load time, which precedes
+-- its landing by the events task's lag) and the findings task's last SUCCEEDED run in
+-- TASK_HISTORY. An event loaded after that run completed landed after the run began, so the run
+-- did not examine it (a run reads its stream as of its start). The oldest such event, or with
+-- no successful run in the range the oldest event loaded within the range, has waited since
+-- its loadedAt at most; degraded past {findings_lag_intervals} findings-task intervals plus the
+-- events task's allowance ({findings_lag_minutes} minutes). A quiet stack (no event loaded
+-- since the last success) has nothing waiting; a triggered task examines an event within
+-- seconds of its landing, a scheduled one within an interval. Whatever stopped the task
+-- (suspended after failures, by hand, dropped), and however old its last run, events keep
+-- waiting. Blind spots: an event loaded before the last success but landed after it began is
+-- not counted (the next event loaded is); when no event has loaded within the range, nothing
+-- is counted (the silence check is down then).
+findings_runs AS (
+    SELECT MAX(completed_time) AS last_succeeded_at
+    FROM task_history
+    WHERE
+        name = '{findings_task_name}'
+        AND database_name = '{database}'
+        AND schema_name = '{schema}'
+        AND state = 'SUCCEEDED'
+),
+findings_waiting AS (
+    SELECT MIN(e.loadedAt) AS waiting_since
+    FROM {events_table} AS e
+    CROSS JOIN findings_runs AS f
+    CROSS JOIN clock AS c
+    WHERE e.loadedAt > COALESCE(f.last_succeeded_at, DATEADD('hour', -{history_hours}, c.checked_at))
+),
 -- task: the latest finished run of each task (SKIPPED and CANCELLED runs are not verdicts: a
 -- skipped run found nothing to do).
 tasks AS (
@@ -114,7 +165,37 @@ task_runs AS (
         database_name = '{database}'
         AND schema_name = '{schema}'
         AND state IN ('SUCCEEDED', 'FAILED', 'FAILED_AND_AUTO_SUSPENDED')
-    QUALIFY ROW_NUMBER() OVER (PARTITION BY name ORDER BY completed_time DESC) = 1
+    QUALIFY ROW_NUMBER() OVER (PARTITION BY name ORDER BY completed_time DESC NULLS LAST) = 1
+),
+-- alerts: each alert of the stack, by two verdicts. Its condition's: the latest run that
+-- evaluated it (CONDITION_FALSE, TRIGGERED, ACTION_FAILED) or failed to (CONDITION_FAILED, and
+-- FAILED, which ALERT_HISTORY's view documents as either part failing). Its action's: the
+-- latest run that ran it (TRIGGERED or ACTION_FAILED); a CONDITION_FALSE run sent nothing, so it
+-- does not clear a failed send. Otherwise PIPELINE_HEALTH_ALERT, reporting its own failed send,
+-- would see it cleared by the next run with nothing to say, report the recovery, fail, and so on
+-- every run. A failed send stays degraded until a later run sends (or it leaves the range).
+-- ALERT_HISTORY goes by name, so the view does not need the alerts to exist (PIPELINE_HEALTH_ALERT
+-- reads the view, so it is created after it): the subject is built here, not named as an object.
+alerts AS (
+    SELECT alert_name, '{database}.{schema}.' || alert_name AS subject FROM {alerts}
+),
+alert_conditions AS (
+    SELECT name, state, sql_error_message, completed_time
+    FROM alert_history
+    WHERE
+        database_name = '{database}'
+        AND schema_name = '{schema}'
+        AND state IN ('CONDITION_FALSE', 'TRIGGERED', 'ACTION_FAILED', 'CONDITION_FAILED', 'FAILED')
+    QUALIFY ROW_NUMBER() OVER (PARTITION BY name ORDER BY completed_time DESC NULLS LAST) = 1
+),
+alert_actions AS (
+    SELECT name, state, sql_error_message, completed_time
+    FROM alert_history
+    WHERE
+        database_name = '{database}'
+        AND schema_name = '{schema}'
+        AND state IN ('TRIGGERED', 'ACTION_FAILED')
+    QUALIFY ROW_NUMBER() OVER (PARTITION BY name ORDER BY completed_time DESC NULLS LAST) = 1
 ),
 checks AS (
     SELECT
@@ -141,7 +222,7 @@ checks AS (
             failed_files > 0,
             failed_files || ' files did not load whole into {raw_table} in the last'
             || ' {load_error_hours} hours; the newest, ' || COALESCE(newest_file, '?') || ' at '
-            || TO_VARCHAR(newest_failure) || ': ' || COALESCE(newest_error, 'no error given')
+            || COALESCE(TO_VARCHAR(newest_failure), 'an unknown time') || ': ' || COALESCE(newest_error, 'no error given')
             || '. List them with the COPY_HISTORY query in docs/operations.md (Verify), fix'
             || ' the cause, then load them again (docs/operations.md, Backfill older files).',
             'Every file of the last {load_error_hours} hours loaded.'
@@ -195,6 +276,32 @@ checks AS (
     FROM waiting CROSS JOIN clock
     UNION ALL
     SELECT
+        'findings_lag',
+        '{findings_table}',
+        IFF(waiting_since < DATEADD('minute', -{findings_lag_minutes}, checked_at), 'degraded', 'ok'),
+        IFF(
+            waiting_since < DATEADD('minute', -{findings_lag_minutes}, checked_at),
+            'Events loaded since ' || TO_VARCHAR(waiting_since) || ' ('
+            || DATEDIFF('minute', waiting_since, checked_at) || ' minutes) have not been examined'
+            || ' by {findings_task}: its last successful run '
+            || COALESCE(
+                'completed at ' || TO_VARCHAR(last_succeeded_at),
+                'is older than {history_hours} hours (TASK_HISTORY''s range)'
+            )
+            || ' (allowed: {findings_lag_minutes} minutes, {findings_lag_intervals} findings task'
+            || ' intervals and the events task''s {lag_minutes}). No findings, and no alert on'
+            || ' them, until it runs. Check the task row of {findings_task}, and SHOW TASKS LIKE'
+            || ' ''{findings_task_name}'' IN SCHEMA {database}.{schema} for a suspended task'
+            || ' (docs/operations.md, When a task fails).',
+            COALESCE(
+                'Events loaded since ' || TO_VARCHAR(waiting_since) || ' are being examined'
+                || ' (allowed: {findings_lag_minutes} minutes).',
+                'Every landed event has been examined by {findings_task}.'
+            )
+        )
+    FROM findings_waiting CROSS JOIN findings_runs CROSS JOIN clock
+    UNION ALL
+    SELECT
         'task',
         t.subject,
         CASE r.state
@@ -205,26 +312,64 @@ checks AS (
         CASE r.state
             WHEN 'FAILED_AND_AUTO_SUSPENDED' THEN
                 'Task ' || t.subject || ' failed SUSPEND_TASK_AFTER_NUM_FAILURES runs in a row'
-                || ' and Snowflake suspended it at ' || TO_VARCHAR(r.completed_time) || ': '
+                || ' and Snowflake suspended it at '
+                || COALESCE(TO_VARCHAR(r.completed_time), 'an unknown time') || ': '
                 || COALESCE(r.error_message, 'no error given') || '. Fix the cause, then ALTER'
                 || ' TASK ' || t.subject || ' RESUME (or pulumi up); docs/operations.md, When a'
                 || ' task fails.'
             WHEN 'FAILED' THEN
                 'The last run of task ' || t.subject || ' failed at '
-                || TO_VARCHAR(r.completed_time) || ': ' || COALESCE(r.error_message, 'no error given')
+                || COALESCE(TO_VARCHAR(r.completed_time), 'an unknown time') || ': '
+                || COALESCE(r.error_message, 'no error given')
                 || '. Its stream keeps the rows for the next run; after'
                 || ' SUSPEND_TASK_AFTER_NUM_FAILURES failures in a row Snowflake suspends it'
                 || ' (docs/operations.md, When a task fails).'
             WHEN 'SUCCEEDED' THEN
                 'The last run of task ' || t.subject || ' succeeded at '
-                || TO_VARCHAR(r.completed_time) || '.'
+                || COALESCE(TO_VARCHAR(r.completed_time), 'an unknown time') || '.'
             ELSE
-                'Task ' || t.subject || ' finished no run in the last {task_history_days} days'
-                || ' (normal while no data arrives; a task suspended by hand shows only in'
-                || ' SHOW TASKS).'
+                'Task ' || t.subject || ' finished no run in the last {history_hours} hours'
+                || ' (normal while no data arrives; a task that stopped shows in the event_lag'
+                || ' or findings_lag check once data waits, and in SHOW TASKS).'
         END
     FROM tasks AS t
     LEFT JOIN task_runs AS r ON r.name = t.task_name
+    UNION ALL
+    SELECT
+        'alerts',
+        a.subject,
+        IFF(
+            c.state IN ('CONDITION_FAILED', 'FAILED') OR x.state = 'ACTION_FAILED',
+            'degraded',
+            'ok'
+        ),
+        CASE
+            WHEN c.state IN ('CONDITION_FAILED', 'FAILED') THEN
+                'The condition of alert ' || a.subject || ' failed at '
+                || COALESCE(TO_VARCHAR(c.completed_time), 'an unknown time') || ': '
+                || COALESCE(c.sql_error_message, 'no error given')
+                || '. Nothing is sent while it fails. Run the condition by hand (DESC ALERT '
+                || a.subject || '); a stale stream (FINDINGS_ALERT_STREAM unread for longer'
+                || ' than the table''s retention) fails it: docs/operations.md, Pipeline health.'
+            WHEN x.state = 'ACTION_FAILED' THEN
+                'The last action of alert ' || a.subject || ' failed at '
+                || COALESCE(TO_VARCHAR(x.completed_time), 'an unknown time') || ': '
+                || COALESCE(x.sql_error_message, 'no error given')
+                || '. A destination refused the message (the other may have received it):'
+                || ' check SELECT * FROM TABLE({database}.INFORMATION_SCHEMA.NOTIFICATION_HISTORY())'
+                || ' and the notification integrations (DESC INTEGRATION); docs/operations.md,'
+                || ' Pipeline health. This clears when a later run sends.'
+            WHEN c.state IS NOT NULL THEN
+                'The last run of alert ' || a.subject || ' completed at '
+                || COALESCE(TO_VARCHAR(c.completed_time), 'an unknown time') || ': ' || c.state
+                || '.'
+            ELSE
+                'Alert ' || a.subject || ' completed no run in the last {history_hours} hours'
+                || ' (a new alert, or one suspended: SHOW ALERTS shows it).'
+        END
+    FROM alerts AS a
+    LEFT JOIN alert_conditions AS c ON c.name = a.alert_name
+    LEFT JOIN alert_actions AS x ON x.name = a.alert_name
 )
 SELECT
     checks.check_name::VARCHAR AS check_name,

@@ -33,13 +33,16 @@ with Snowflake's wording.
   (fakesnow cannot run a COPY with a transformation) and registers the pipe; `load_files` later
   does what the pipe does with each file its PATTERN matches: one row per file.
 - View over Snowflake's own sources (PIPELINE_HEALTH). Snowflake: SYSTEM$PIPE_STATUS and the
-  INFORMATION_SCHEMA table functions COPY_HISTORY and TASK_HISTORY are evaluated when the view
-  is queried; fakesnow has none of them. Stand-in: the pipe a SYSTEM$PIPE_STATUS names and the
-  table a COPY_HISTORY names must exist when the view is created (stricter than Snowflake, which
-  would fail only at the first query: the stack makes the view wait for them), then each CTE
-  that reads such a source reads a stand-in table instead (`with_sources`): COPY_HISTORY and
-  TASK_HISTORY empty, with the columns Snowflake documents (a column the view selects that
-  Snowflake does not return fails, as it would there), and the pipe RUNNING.
+  INFORMATION_SCHEMA table functions COPY_HISTORY, TASK_HISTORY and ALERT_HISTORY are evaluated
+  when the view is queried; fakesnow has none of them. Stand-in: the pipe a SYSTEM$PIPE_STATUS
+  names and the table a COPY_HISTORY names must exist when the view is created (stricter than
+  Snowflake, which would fail only at the first query: the stack makes the view wait for
+  them), then each CTE
+  that reads such a source reads a stand-in table instead (`with_sources`): the history
+  functions empty, with the columns Snowflake documents (a column the view selects that
+  Snowflake does not return fails, as it would there), each call filtered by the task or alert
+  it names, and the pipe RUNNING. An alert the view names need not exist yet (the health alert
+  reads the view, so it comes after it): ALERT_HISTORY returns no run for it.
 - Alert. Snowflake: a resumed alert runs its condition on schedule, and its action sends through
   the notification integrations it names. Stand-in: runs the condition at once, and checks that
   every integration the action names (the first argument of an *INTEGRATION* function) is
@@ -134,7 +137,29 @@ SYSTEM_SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
         ("RUN_ID", "NUMBER"),
         ("RETURN_VALUE", "VARCHAR"),
     ),
+    # The function's columns; its error columns are SQL_ERROR_CODE and SQL_ERROR_MESSAGE (the
+    # ACCOUNT_USAGE view's are ERROR_CODE and ERROR_MESSAGE).
+    "ALERT_HISTORY": (
+        ("NAME", "VARCHAR"),
+        ("DATABASE_NAME", "VARCHAR"),
+        ("SCHEMA_NAME", "VARCHAR"),
+        ("CONDITION", "VARCHAR"),
+        ("CONDITION_QUERY_ID", "VARCHAR"),
+        ("ACTION", "VARCHAR"),
+        ("ACTION_QUERY_ID", "VARCHAR"),
+        ("STATE", "VARCHAR"),
+        ("SQL_ERROR_CODE", "NUMBER"),
+        ("SQL_ERROR_MESSAGE", "VARCHAR"),
+        ("SCHEDULED_TIME", "TIMESTAMP_LTZ"),
+        ("COMPLETED_TIME", "TIMESTAMP_LTZ"),
+    ),
 }
+# The arguments of a history function that its stand-in applies to the canned rows, as the
+# function does before any WHERE: the name of the one task or alert, and RESULT_LIMIT (the
+# newest scheduled runs). The time range is not applied: a test leaves out the rows it means to
+# be outside it (the view's own times read its clock, not CURRENT_TIMESTAMP).
+_NAME_ARGUMENTS = ("TASK_NAME", "ALERT_NAME")
+_LIMIT_ARGUMENT = "RESULT_LIMIT"
 # What SYSTEM$PIPE_STATUS returns for a pipe that loads.
 RUNNING_PIPE = '{"executionState":"RUNNING","pendingFileCount":0}'
 _PIPE_STATUS = re.compile(r"SYSTEM\$PIPE_STATUS\(\s*'([^']+)'\s*\)", re.IGNORECASE)
@@ -423,23 +448,46 @@ def consume_statement(action: str, batch: str) -> str:
 
 
 def with_sources(statement: str, sources: Mapping[str, str]) -> str:
-    """`statement` with each CTE named in `sources` reading that table instead: a CTE that
-    selects FROM a source keeps its select list and WHERE and reads the table (which must have
-    the columns it selects); one with no FROM (a system function, the clock) becomes
-    SELECT * FROM the table."""
+    """`statement` with each CTE named in `sources` reading that table instead: each SELECT of
+    the CTE (one, or the branches of a UNION ALL) that reads FROM a source keeps its select list
+    and WHERE and reads the table (which must have the columns it selects), filtered by the
+    call's TASK_NAME or ALERT_NAME and cut to its RESULT_LIMIT; a CTE with no FROM (a system
+    function, the clock) becomes SELECT * FROM the table."""
     tree = sqlglot.parse_one(statement, read="snowflake")
     replaced = set()
     for cte in tree.find_all(exp.CTE):
         if cte.alias not in sources:
             continue
         table = sources[cte.alias]
-        if cte.this.args.get("from_") is not None:
-            cte.this.set("from_", exp.From(this=exp.to_table(table, dialect="snowflake")))
-        else:
+        selects = [s for s in cte.this.find_all(exp.Select) if s.args.get("from_") is not None]
+        if not selects:
             cte.set("this", sqlglot.parse_one(f"SELECT * FROM {table}", read="snowflake"))
+        for select in selects:
+            select.set("from_", exp.From(this=_stand_in_call(select.args["from_"].this, table)))
         replaced.add(cte.alias)
     assert replaced == set(sources), f"no CTE named {sorted(set(sources) - replaced)}"
     return tree.sql(dialect="snowflake")
+
+
+def _stand_in_call(call: exp.Expression, table: str) -> exp.Expression:
+    """What `table` holds of a source's rows that `call` (its FROM) would return."""
+    arguments = {k.this.name.upper(): k.expression for k in call.find_all(exp.Kwarg)}
+    where = [
+        f"UPPER(NAME) = UPPER({arguments[name].sql(dialect='snowflake')})"
+        for name in _NAME_ARGUMENTS
+        if name in arguments
+    ]
+    limit = arguments.get(_LIMIT_ARGUMENT)
+    if not where and limit is None:
+        return exp.to_table(table, dialect="snowflake")
+    query = f"SELECT * FROM {table}"
+    if where:
+        query += f" WHERE {' AND '.join(where)}"
+    if limit is not None:
+        query += f" ORDER BY SCHEDULED_TIME DESC LIMIT {limit.sql(dialect='snowflake')}"
+    select = sqlglot.parse_one(query, read="snowflake")
+    assert isinstance(select, exp.Select)
+    return select.subquery("source")
 
 
 def target_table(statement: str) -> str:

@@ -99,6 +99,6 @@ def test_names_come_from_the_schema_module() -> None:
 def test_task_errors_cover_the_views_tasks_and_history() -> None:
     """The same tasks and the same TASK_HISTORY range as the view (lib/health.py)."""
     errors = statements.task_errors(LOCATION)
-    assert f"DATEADD(day, -{health.TASK_HISTORY_DAYS}, CURRENT_TIMESTAMP())" in errors
+    assert f"DATEADD('hour', -{health.HISTORY_HOURS}, CURRENT_TIMESTAMP())" in errors
     assert "name IN ('CLOUDTRAIL_EVENTS_TASK', 'FINDINGS_TASK')" in errors
     assert health.TASKS == (schema.EVENTS_TASK, schema.FINDINGS_TASK)

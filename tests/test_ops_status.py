@@ -54,16 +54,19 @@ VIEW_CHECKS = [
     ("load_errors", f"{Q}CLOUDTRAIL_RAW"),
     ("silence", f"{Q}CLOUDTRAIL_RAW"),
     ("event_lag", f"{Q}CLOUDTRAIL_EVENTS"),
+    ("findings_lag", f"{Q}FINDINGS"),
     ("task", f"{Q}{EVENTS}"),
     ("task", f"{Q}{FINDINGS}"),
+    ("alerts", f"{Q}FINDINGS_ALERT"),
+    ("alerts", f"{Q}PIPELINE_HEALTH_ALERT"),
 ]
 
 
 def view_rows(**statuses: str) -> list[Row]:
-    """Every check ok, but those named (`silence="down"`; a task row by its task's name)."""
+    """Every check ok, but those named (`silence="down"`; a task or alert row by its name)."""
     rows = []
     for check, subject in VIEW_CHECKS:
-        key = subject.rsplit(".", 1)[1] if check == "task" else check
+        key = subject.rsplit(".", 1)[1] if check in ("task", "alerts") else check
         rows.append(view_row(check, subject, statuses.pop(key, OK)))
     assert not statuses, f"no such check: {statuses}"
     return rows
@@ -112,12 +115,17 @@ def test_healthy_is_the_views_rows_then_each_tasks_state() -> None:
 
 
 @pytest.mark.parametrize("status", [DEGRADED, DOWN])
-@pytest.mark.parametrize("check", ["pipe", "load_errors", "silence", "event_lag", FINDINGS])
+@pytest.mark.parametrize(
+    "check",
+    ["pipe", "load_errors", "silence", "event_lag", "findings_lag", FINDINGS, "FINDINGS_ALERT"],
+)
 def test_the_views_status_is_taken_as_it_is(check: str, status: str) -> None:
     """Nothing of the view's is judged again: its status moves only its row, and the exit."""
     result = assess(view_rows(**{check: status}))
     assert result.status == status and result.exit_status == health.STATUSES.index(status)
-    assert sorted(c.status for c in result.checks) == sorted([status] + [OK] * 7)
+    # The view's rows and a task_state per task, all ok but this one.
+    others = len(VIEW_CHECKS) + 2 - 1
+    assert sorted(c.status for c in result.checks) == sorted([status] + [OK] * others)
 
 
 def test_a_check_status_does_not_know_is_counted_too() -> None:
@@ -280,12 +288,13 @@ def test_status_healthy_exits_0_with_a_table() -> None:
     )
     lines = out.splitlines()
     assert lines[0].split() == ["CHECK", "SUBJECT", "STATUS", "DETAIL"]
-    assert [line.split()[:3] for line in lines[1:9]] == [
+    end = 1 + len(VIEW_CHECKS) + 2
+    assert [line.split()[:3] for line in lines[1:end]] == [
         *([check, subject, OK] for check, subject in VIEW_CHECKS),
         ["task_state", f"{Q}{EVENTS}", OK],
         ["task_state", f"{Q}{FINDINGS}", OK],
     ]
-    assert lines[9:] == [
+    assert lines[end:] == [
         "",
         "pipe: 2 files pending; last file loaded "
         "AWSLogs/123456789012/CloudTrail/eu-west-1/2026/11/27/f.json.gz, 3 min ago",
@@ -342,7 +351,7 @@ def test_status_json() -> None:
         CHECKED_AT.isoformat(),
         VIEW,
     )
-    assert len(document["checks"]) == 8
+    assert len(document["checks"]) == len(VIEW_CHECKS) + 2
     assert all(set(c) == {"check_name", "subject", "status", "detail"} for c in document["checks"])
     assert document["pipe"] == {
         "pending_file_count": 2,

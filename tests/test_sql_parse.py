@@ -35,6 +35,13 @@ PLACEHOLDERS = Placeholders(
     landed="CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_EVENTS_STREAM",
     # The health alert's record of its message, a statement of its own (pipeline_health_record.sql).
     record="INSERT INTO CLOUDTRAIL_DEV.AUDIT.PIPELINE_HEALTH_NOTIFIED (STATE) SELECT 'x'",
+    # The health view's history CTEs, filled in from their own files (a call per task, alert).
+    task_history="SELECT name FROM CLOUDTRAIL_DEV.AUDIT.T",
+    alert_history="SELECT name FROM CLOUDTRAIL_DEV.AUDIT.A",
+    task="FINDINGS_TASK",
+    alert="FINDINGS_ALERT",
+    history_hours="167",
+    history_limit="10000",
 )
 # The statements; sql/detections/ holds conditions, which the framework renders (below).
 SQL_FILES = sorted(sql.SQL_DIR.glob("*.sql"))
