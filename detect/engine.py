@@ -74,7 +74,8 @@ REPORTED_KEYS = (*schema.FINDING_KEYS, *schema.RESOLVED_KEYS)
 
 class Engine:
     """The stack's objects and transformations, run on demand: `load` fills the raw table as
-    Snowpipe does, `land` and `persist_findings` do what the stack's two tasks do."""
+    Snowpipe does, `land` and `persist_findings` do what the stack's two tasks do, and `run`
+    all three over any number of files, a batch at a time."""
 
     def __init__(self, detections: Sequence[Detection], accelerate: bool = True) -> None:
         """`accelerate=False` flattens exactly as fakesnow translates events_flatten.sql (the
