@@ -12,7 +12,8 @@ help:
 	@echo "make fmt        format the code and apply ruff's safe fixes"
 	@echo "make check      the fast inner loop: ruff, then the tests up to the first failure"
 	@echo "make test       everything CI runs: ruff, mypy (strict) and the whole test suite"
-	@echo "make bench      measure the detection runner against plain DuckDB (200,000 events)"
+	@echo "make bench      measure the detection runner against plain DuckDB (200,000 events;"
+	@echo "                SCALE=200000,1000000,2000000 for time and memory at each size)"
 	@echo "make docs       regenerate the generated docs: the detection catalogue, the settings tables"
 	@echo "make install    create $(VENV) and install every pinned requirement"
 	@echo "make hooks      run ruff before every commit (pre-commit, .pre-commit-config.yaml)"
@@ -60,8 +61,9 @@ check: lint
 test: lint typecheck
 	$(BIN)/pytest -n auto
 
+# SCALE=200000,1000000,2000000: python -m detect and DuckDB at each size instead (bench/README.md).
 bench: install
-	$(BIN)/python bench/bench_detect.py
+	$(BIN)/python bench/bench_detect.py $(if $(SCALE),--scale $(SCALE))
 
 # Written to a temporary file first: a pack that fails to load must not empty the catalogue.
 docs: install

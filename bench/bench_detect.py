@@ -1,6 +1,7 @@
 """Benchmark: the detection runner against a plain-DuckDB single pass over the same files.
 
-    python bench/bench_detect.py [--events 200000] [--events-per-file 1000]
+    python bench/bench_detect.py [--events 200000] [--events-per-file 1000] [--repeat 3]
+    python bench/bench_detect.py --scale 200000,1000000,2000000 [--logs DIR] [--repeat 1]
 
 Generates the log files (gzip, CloudTrail layout), then runs, each in a fresh process so that
 peak memory is its own: the runner in-process (engine start, load, all detections, the findings
@@ -8,7 +9,8 @@ MERGE), the runner end to end (`python -m detect ... --format jsonl`, interprete
 imports included), and DuckDB alone reading the same files and evaluating every detection's
 condition in one pass, translated to DuckDB by sqlglot, over just the fields they read, with each
 threshold detection's windowed count as a self-join of its events. The findings must be
-identical; the figures are printed.
+identical; the figures are printed. With --scale, the same end to end and against the same
+baseline at each number of events: wall time, events/s, peak RSS, the ratio.
 """
 
 from __future__ import annotations
@@ -175,6 +177,7 @@ def measure_duckdb(folder: Path) -> dict[str, Any]:
 
 
 def measure_runner(folder: Path) -> dict[str, Any]:
+    from detect.cli import DEFAULT_MEMORY_LIMIT
     from detect.engine import Engine
     from detect.sources import collect
     from lib.detections import load_detections
@@ -183,8 +186,9 @@ def measure_runner(folder: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as workdir:
         inputs = collect([str(folder)], Path(workdir))
         engine = Engine(load_detections())
-        errors = engine.load(inputs.files)
-        findings = engine.findings()
+        engine.limit_memory(DEFAULT_MEMORY_LIMIT, str(Path(workdir) / "spill"))
+        errors = engine.run(inputs.files)
+        findings = engine.persisted_findings()
     seconds = time.perf_counter() - started
     assert not errors, errors
     return {
@@ -209,12 +213,80 @@ def child(*argv: str) -> tuple[str, float, float]:
     return text, wall, usage.ru_maxrss / 1024
 
 
+def cli_findings(jsonl: str) -> list[list[str]]:
+    """(detection, eventID) of each finding `python -m detect --format jsonl` printed."""
+    return sorted([r["detection"], r["eventID"]] for r in map(json.loads, jsonl.splitlines()))
+
+
+def load_average() -> str:
+    return " ".join(f"{load:.2f}" for load in os.getloadavg())
+
+
+def scale(sizes: list[int], events_per_file: int, logs: Path | None, repeat: int) -> None:
+    """For each size: `python -m detect --format jsonl` end to end and the DuckDB baseline, each
+    in a fresh process (its own peak RSS), the findings compared; a line per size. `logs` keeps
+    the generated files between invocations (a folder per size), which take minutes to write
+    at millions of events."""
+    print(
+        f"{'events':>10}{'files':>7}{'findings':>10}{'seconds':>9}{'events/s':>10}"
+        f"{'peak RSS MiB':>14}{'DuckDB s':>10}{'DuckDB MiB':>12}{'ratio':>7}  load average"
+    )
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+            folder = (logs or Path(scratch)) / f"{size}-{events_per_file}"
+            if not folder.exists():
+                generate.write(folder, size, events_per_file, seed=1)
+            files = log_files(folder)
+            events = event_count(files)
+            before = load_average()
+            runs = []
+            for _ in range(repeat):
+                baseline = child(sys.executable, __file__, "--measure", "duckdb", str(folder))
+                cli = child(sys.executable, "-m", "detect", str(folder), "--format", "jsonl")
+                runs.append((baseline, cli))
+            found = cli_findings(runs[0][1][0])
+            expected = json.loads(runs[0][0][0])["findings"]
+            assert found == expected, f"the runner and DuckDB disagree at {size} events"
+            seconds = statistics.median(c[1] for _, c in runs)
+            baseline_seconds = statistics.median(json.loads(b[0])["seconds"] for b, _ in runs)
+            print(
+                f"{events:>10}{len(files):>7}{len(found):>10}{seconds:>9.1f}"
+                f"{events / seconds:>10.0f}{max(c[2] for _, c in runs):>14.0f}"
+                f"{baseline_seconds:>10.1f}{max(b[2] for b, _ in runs):>12.0f}"
+                f"{baseline_seconds / seconds:>7.2f}  {before} -> {load_average()}",
+                flush=True,
+            )
+
+
+def event_count(files: list[str]) -> int:
+    """The records of `files`, duplicates included (what the runner reports as events)."""
+    import duckdb
+
+    shape = json.dumps({"Records": ["JSON"]})
+    (count,) = duckdb.connect().execute(
+        f"SELECT sum(len(from_json(json, '{shape}').Records)) FROM read_json_objects(?)", [files]
+    ).fetchone() or (0,)
+    return int(count)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--events-per-file", type=int, default=1000)
     parser.add_argument(
-        "--repeat", type=int, default=3, help="runs of each; the median is reported (3)"
+        "--repeat", type=int, help="runs of each; the median is reported (3; 1 with --scale)"
+    )
+    parser.add_argument(
+        "--scale",
+        metavar="N,N,...",
+        help="instead: `python -m detect` and DuckDB at each number of events, e.g. "
+        "200000,1000000,2000000 (wall seconds, events/s, peak RSS, ratio)",
+    )
+    parser.add_argument(
+        "--logs",
+        type=Path,
+        metavar="DIR",
+        help="with --scale: keep the generated log files here, and reuse them",
     )
     parser.add_argument("--measure", choices=("runner", "duckdb"), help=argparse.SUPPRESS)
     parser.add_argument("folder", nargs="?", type=Path, help=argparse.SUPPRESS)
@@ -223,6 +295,11 @@ def main() -> int:
         measure = measure_runner if args.measure == "runner" else measure_duckdb
         print(json.dumps(measure(args.folder)))
         return 0
+    if args.scale:
+        sizes = [int(size) for size in args.scale.split(",")]
+        scale(sizes, args.events_per_file, args.logs, args.repeat or 1)
+        return 0
+    args.repeat = args.repeat or 3
 
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         summary = generate.write(Path(folder), args.events, args.events_per_file, seed=1)

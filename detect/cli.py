@@ -2,7 +2,7 @@
 Snowflake account.
 
 python -m detect PATH... [--format table|jsonl|csv] [--detections id,...] [--summary]
-                         [--suppressions FILE] [--memory-limit SIZE]
+                         [--suppressions FILE] [--memory-limit SIZE] [--batch-files N]
 python -m detect generate OUT_DIR [--events N] [--seed N]
 python -m detect list
 """
@@ -20,10 +20,15 @@ from typing import TextIO
 import duckdb
 
 from detect import generate, report
-from detect.engine import Engine, FileProblem, os_reason
+from detect.engine import LANDING_FILES, Engine, FileProblem, os_reason
 from detect.sources import Inputs, collect
 from lib.detections import Detection, DetectionError, load_detections
 from lib.suppressions import Suppression, SuppressionError, load_suppressions
+
+# What DuckDB may take before it writes to disk: the events landed so far past it, and the work
+# of a batch (--batch-files). With the interpreter and the libraries, a run stays under 1 GiB
+# whatever the size of its input (bench/README.md).
+DEFAULT_MEMORY_LIMIT = "512MB"
 
 EXIT_OK = 0
 EXIT_UNREADABLE = 1
@@ -37,7 +42,8 @@ _EPILOG = """\
 exit status: 0 all input read (repairs are warned about); 1 some file, or part of one, could not
 be read (named on stderr, the findings of the rest are printed); 2 bad usage, or an invalid
 --suppressions file (checked before any input is read); 3 could not finish (output not writable,
-out of memory: see --memory-limit, or an invalid detection file under sql/detections/); 130
+out of memory: see --memory-limit and --batch-files, or an invalid detection file under
+sql/detections/); 130
 interrupted (Ctrl-C).
 
 PATH is a CloudTrail log file (.json.gz or .json, {"Records": [...]}, or one JSON object per
@@ -94,13 +100,13 @@ def run(
             engine = Engine(detections)
             engine.suppress(suppressions)
             engine.limit_memory(args.memory_limit, str(Path(workdir) / "spill"))
-            loaded = engine.load(inputs.files, progress.advance)
-            findings = engine.findings()
+            loaded = engine.run(inputs.files, args.batch_files, progress.advance)
+            findings = engine.persisted_findings()
             events = engine.event_count()
             odd = engine.odd_events()
         except (duckdb.OutOfMemoryException, MemoryError) as error:
             progress.finish("stopped")
-            err.write(f"detect: {_out_of_memory(error, args.memory_limit)}\n")
+            err.write(f"detect: {_out_of_memory(error, args)}\n")
             return EXIT_UNFINISHED
     progress.finish(f"{len(inputs.files)} files read")
 
@@ -155,15 +161,16 @@ def _describe(problem: FileProblem, inputs: Inputs) -> str:
     return f"warning: {name}: {problem.reason}"
 
 
-def _out_of_memory(error: BaseException, limit: str | None) -> str:
-    now = f"now {limit}" if limit else "now DuckDB's default, 80% of RAM"
+def _out_of_memory(error: BaseException, args: argparse.Namespace) -> str:
+    limit = f"--memory-limit (now {args.memory_limit})"
+    batch = f"--batch-files (now {args.batch_files})"
     if isinstance(error, MemoryError):
         return (
-            f"out of memory: lower --memory-limit ({now}) so that DuckDB writes to disk sooner "
-            "and leaves memory to the rest, or run on fewer files at once"
+            f"out of memory: lower {limit} so that DuckDB writes to disk sooner and leaves "
+            f"memory to the rest, or lower {batch}"
         )
     detail = str(error).splitlines()[0].removeprefix("Out of Memory Error: ")
-    return f"out of memory ({detail}): raise --memory-limit ({now}), or run on fewer files at once"
+    return f"out of memory ({detail}): raise {limit}, or lower {batch}"
 
 
 def _memory_size(value: str) -> str:
@@ -176,6 +183,17 @@ def _memory_size(value: str) -> str:
                 f"{value!r} is not a size; e.g. 2GB, 500MB, 4GiB"
             ) from None
     return value
+
+
+def _positive(value: str) -> int:
+    """`--batch-files`: a whole number, 1 or more."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of files, 1 or more")
+    return number
 
 
 def list_detections(out: TextIO, err: TextIO) -> int:
@@ -229,9 +247,18 @@ def main(
     run_parser.add_argument(
         "--memory-limit",
         type=_memory_size,
+        default=DEFAULT_MEMORY_LIMIT,
         metavar="SIZE",
-        help="the most memory DuckDB takes, e.g. 2GB (default: 80%% of RAM); past it, it writes "
-        "to the temporary folder ($TMPDIR) instead",
+        help=f"the most memory DuckDB takes, e.g. 2GB ({DEFAULT_MEMORY_LIMIT}); past it, it "
+        "writes to the temporary folder ($TMPDIR) instead",
+    )
+
+    run_parser.add_argument(
+        "--batch-files",
+        type=_positive,
+        default=LANDING_FILES,
+        metavar="N",
+        help=f"log files loaded and landed at a time ({LANDING_FILES}); fewer take less memory",
     )
 
     gen_parser = commands.add_parser("generate", help="write synthetic CloudTrail log files")

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import duckdb
 from fakesnow.instance import FakeSnow
@@ -39,6 +39,10 @@ warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning
 
 # Files read by one DuckDB statement: bounds the memory a batch of parsed files takes.
 BATCH_FILES = 200
+# Files loaded and landed at a time by `run`: what the raw table holds at once, up to about
+# 250,000 events in CloudTrail's usual files. DuckDB runs a statement on one thread per row group
+# of 122,880 rows that it reads: a batch of fewer events than two row groups leaves a core idle.
+LANDING_FILES = 250
 
 # DuckDB reads a JSON object (a whole log file, {"Records": [...]}) only if it fits in
 # `maximum_object_size` bytes, and reserves a buffer of twice that for each file it reads at
@@ -70,7 +74,8 @@ REPORTED_KEYS = (*schema.FINDING_KEYS, *schema.RESOLVED_KEYS)
 
 class Engine:
     """The stack's objects and transformations, run on demand: `load` fills the raw table as
-    Snowpipe does, `land` and `persist_findings` do what the stack's two tasks do."""
+    Snowpipe does, `land` and `persist_findings` do what the stack's two tasks do, and `run`
+    all three over any number of files, a batch at a time."""
 
     def __init__(self, detections: Sequence[Detection], accelerate: bool = True) -> None:
         """`accelerate=False` flattens exactly as fakesnow translates events_flatten.sql (the
@@ -79,6 +84,10 @@ class Engine:
         self._fakesnow = FakeSnow()
         self._duck = self._fakesnow.duck_conn
         self._cursor = self._fakesnow.connect(database=DATABASE, schema=SCHEMA).cursor()
+        # The DuckDB statements fakesnow translated each repeated statement to (`_execute`).
+        self._translated: dict[str, list[tuple[str, Any]]] = {}
+        # Events loaded by the batches already landed and emptied from the raw table (`run`).
+        self._events_emptied = 0
         self._cursor.execute(sql.create_table(RAW_TABLE, schema.RAW_COLUMNS))
         self._cursor.execute(sql.create_table(EVENTS, schema.EVENT_COLUMNS))
         self._cursor.execute(sql.create_table(FINDINGS, schema.FINDING_COLUMNS))
@@ -91,6 +100,7 @@ class Engine:
         else:
             self._duck.execute(f"CREATE VIEW {NEW_EVENTS} AS {faster}")
         self._cursor.execute(f"CREATE VIEW {VIEW} AS {sql.cloudtrail_view_statement(EVENTS)}")
+        self._events_merge = sql.events_merge_statement(EVENTS, NEW_EVENTS)
         # The stack's findings task reads the stream on the events table; here every landed
         # event is new, and the MERGE keeps findings from being inserted twice.
         self._findings_merge = sql.findings_merge_statement(
@@ -281,15 +291,58 @@ class Engine:
                 )
         return problems
 
+    def run(
+        self,
+        paths: Sequence[str],
+        batch_files: int = LANDING_FILES,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[FileProblem]:
+        """Loads and lands `paths`, `batch_files` at a time, as Snowpipe and the events task
+        take files as they come: each batch is loaded in the raw table, landed (an event landed
+        by an earlier batch is skipped) and emptied from the raw table. Then the findings are
+        persisted over every landed event at once, as `findings` does: a dedup key's alert
+        goes to its earliest finding whatever file it came in. The raw table never holds more
+        than a batch; the events table is the one thing that grows, and past the memory limit
+        (`limit_memory`) DuckDB keeps it in its spill folder. Returns what was wrong with the
+        files."""
+        problems: list[FileProblem] = []
+        for start in range(0, len(paths), batch_files):
+            problems.extend(self.load(paths[start : start + batch_files], progress))
+            self.land()
+            self._events_emptied += self._raw_count()
+            self._duck.execute(f"DELETE FROM {RAW_TABLE}")
+        self.persist_findings()
+        return problems
+
     def land(self) -> None:
         """Lands what was loaded in the typed events table (events_merge.sql, as the stack's
         events task does); an event already landed is skipped."""
-        self._cursor.execute(sql.events_merge_statement(EVENTS, NEW_EVENTS))
+        self._execute(self._events_merge)
 
     def persist_findings(self) -> None:
         """Adds what the detections find in the landed events to the FINDINGS table
         (findings_merge.sql, as the stack's findings task does); none is added twice."""
-        self._cursor.execute(self._findings_merge)
+        self._execute(self._findings_merge)
+
+    def _execute(self, statement: str) -> None:
+        """Runs Snowflake SQL as fakesnow does, translating it only the first time: fakesnow
+        parses and rewrites a statement on every run (over a second for the findings MERGE of
+        the whole pack), so the DuckDB statements it ran are kept and run again as they are.
+        Only for statements without parameters, whose translation depends on nothing else;
+        the parameters recorded are fakesnow's own (its bookkeeping of a temporary table)."""
+        translated = self._translated.get(statement)
+        if translated is None:
+            recorder = _Recorder(self._cursor._duck_conn)
+            # fakesnow runs what it translated on this attribute (fakesnow/cursor.py, pinned).
+            self._cursor._duck_conn = cast(duckdb.DuckDBPyConnection, recorder)
+            try:
+                self._cursor.execute(statement)
+            finally:
+                self._cursor._duck_conn = recorder.connection
+            self._translated[statement] = recorder.statements
+            return
+        for duck_statement, parameters in translated:
+            self._cursor._duck_conn.execute(duck_statement, parameters)
 
     def findings(self) -> list[Finding]:
         """Lands the loaded events and persists what the detections find in them, as the
@@ -349,8 +402,26 @@ class Engine:
 
     def event_count(self) -> int:
         """Events loaded, duplicates included."""
+        return self._events_emptied + self._raw_count()
+
+    def _raw_count(self) -> int:
         (count,) = self._duck.execute(f"SELECT count(*) FROM {RAW_TABLE}").fetchone() or (0,)
         return int(count)
+
+
+class _Recorder:
+    """A DuckDB connection that keeps each statement run through it, with its parameters."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self.connection = connection
+        self.statements: list[tuple[str, Any]] = []
+
+    def execute(self, statement: str, parameters: Any = None) -> duckdb.DuckDBPyConnection:
+        self.statements.append((statement, parameters))
+        return self.connection.execute(statement, parameters)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.connection, name)
 
 
 # What a JSON object of a file is read as: its Records as JSON texts (NULL when missing or not

@@ -24,7 +24,14 @@ import pytest
 from support import log_file, write_file
 
 from detect import engine, sources
-from detect.cli import EXIT_OK, EXIT_UNFINISHED, EXIT_UNREADABLE, EXIT_USAGE, main
+from detect.cli import (
+    DEFAULT_MEMORY_LIMIT,
+    EXIT_OK,
+    EXIT_UNFINISHED,
+    EXIT_UNREADABLE,
+    EXIT_USAGE,
+    main,
+)
 from lib.detections import load_detections
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,15 +80,21 @@ def benign(event_id: str) -> dict[str, Any]:
 
 
 def test_a_log_file_over_16_mib_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    padding = "x" * 2**20
-    big = [root(f"big-{i}", requestParameters={"padding": padding}) for i in range(20)]
+    padding = "x" * 10 * 2**10
+    big = [root(f"big-{i:04d}", requestParameters={"padding": padding}) for i in range(2000)]
     log_file(tmp_path / "busy.json.gz", big)
     log_file(tmp_path / "small.json.gz", [root("small")])
 
+    # DuckDB takes many times the size of such an object to read it, more than the default
+    # memory limit: the message names the setting to raise.
     run = detect(str(tmp_path))
+    assert run.code == EXIT_UNFINISHED
+    assert f"raise --memory-limit (now {DEFAULT_MEMORY_LIMIT})" in run.err
+
+    run = detect(str(tmp_path), "--memory-limit", "1GB")
     assert run.code == EXIT_OK, run.err
     assert sorted(run.found()) == sorted([*(e["eventID"] for e in big), "small"])
-    assert run.tally() == "21 events from 2 files"
+    assert run.tally() == "2001 events from 2 files"
 
     # Beyond the most it reads, the file is named with the limit and what to do.
     monkeypatch.setattr(engine, "MAX_OBJECT_BYTES", engine.BATCH_OBJECT_BYTES)
@@ -444,18 +457,19 @@ def test_out_of_memory_names_the_setting(
     run = detect(str(many_findings), "--memory-limit", "20MB")
     assert run.code == EXIT_UNFINISHED
     assert run.err.startswith("detect: out of memory (failed to allocate")
-    assert "raise --memory-limit (now 20MB)" in run.err
+    assert "raise --memory-limit (now 20MB), or lower --batch-files (now " in run.err
     assert len(run.err.splitlines()) == 1
 
     def exhausted(*_: Any) -> None:
         raise MemoryError
 
-    monkeypatch.setattr(engine.Engine, "findings", exhausted)
+    monkeypatch.setattr(engine.Engine, "run", exhausted)
     run = detect(str(many_findings))
     assert run.code == EXIT_UNFINISHED
     assert run.err.splitlines() == [
-        "detect: out of memory: lower --memory-limit (now DuckDB's default, 80% of RAM) so that "
-        "DuckDB writes to disk sooner and leaves memory to the rest, or run on fewer files at once"
+        f"detect: out of memory: lower --memory-limit (now {DEFAULT_MEMORY_LIMIT}) so that "
+        "DuckDB writes to disk sooner and leaves memory to the rest, or lower --batch-files "
+        f"(now {engine.LANDING_FILES})"
     ]
 
 

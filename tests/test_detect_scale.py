@@ -1,0 +1,240 @@
+"""`python -m detect` on inputs larger than memory: the files are loaded and landed a batch at a
+time (`Engine.run`), and each statement the runner repeats is translated by fakesnow once
+(`Engine._execute`). Both must give exactly the rows of the plain run: one batch, every
+statement through fakesnow."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import io
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import log_file, write_file
+
+from detect import engine as engine_module
+from detect.cli import EXIT_UNFINISHED, EXIT_USAGE, main
+from detect.engine import EVENTS, FINDINGS, Engine, FileProblem
+from lib import schema, sql
+from lib.detections import Dedup, Detection, Threshold, load_detections
+
+PACK = {d.id: d for d in load_detections()}
+T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+MALLORY = "arn:aws:iam::111122223333:user/mallory"
+TRENT = "arn:aws:iam::111122223333:user/trent"
+# Three reads of distinct secrets in 10 minutes by one principal; one alert per principal and hour.
+BULK_READS = dataclasses.replace(
+    PACK["threat_secretsmanager_bulk_retrieval"],
+    threshold=Threshold(
+        count=3,
+        window_minutes=10,
+        group_by=["userIdentityArn"],
+        distinct="requestParameters:secretId::string",
+    ),
+    dedup=Dedup(group_by=["userIdentityArn"], window_minutes=60),
+)
+# Every read is a finding; one alert per principal and hour.
+EVERY_READ = dataclasses.replace(
+    PACK["threat_secretsmanager_bulk_retrieval"],
+    id="threat_every_read",
+    threshold=None,
+    dedup=Dedup(group_by=["userIdentityArn"], window_minutes=60),
+)
+DETECTIONS: list[Detection] = [PACK["cis_root_usage"], BULK_READS, EVERY_READ]
+ROOT_EVENT = next(case.event for case in PACK["cis_root_usage"].tests if case.match)
+
+
+def read(minutes: float, number: int, actor: str = MALLORY, **fields: Any) -> dict[str, Any]:
+    """A successful GetSecretValue of its own secret by `actor`, `minutes` after T0."""
+    return {
+        "eventVersion": "1.09",
+        "userIdentity": {"type": "IAMUser", "arn": actor, "accountId": "111122223333"},
+        "eventTime": (T0 + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventSource": "secretsmanager.amazonaws.com",
+        "eventName": "GetSecretValue",
+        "awsRegion": "eu-west-1",
+        "sourceIPAddress": "203.0.113.7",
+        "requestParameters": {"secretId": f"prod/secret-{number}"},
+        "eventID": f"00000000-0000-4000-8000-{number:012d}",
+        "eventType": "AwsApiCall",
+        "recipientAccountId": "111122223333",
+        **fields,
+    }
+
+
+def root(event_id: str, **fields: Any) -> dict[str, Any]:
+    return {**copy.deepcopy(ROOT_EVENT), "eventID": event_id, **fields}
+
+
+def deliveries(folder: Path) -> list[str]:
+    """Log files, one per delivery, whose events straddle every boundary between batches of 1, 2
+    or 3 files. Across files: an event delivered twice (and an odd one, with no eventID and an
+    unreadable time, delivered twice); a burst of three reads whose third read arrives two files
+    after the first two (and whose later half comes first for another principal); an hour of
+    reads whose earliest read arrives after the others (the alert must go to it, as in one run);
+    a file that cannot be read between them."""
+    odd = root("", eventTime="redacted", sourceIPAddress="192.0.2.1")
+    files: list[list[Any] | bytes] = [
+        [root("root-1"), read(0, 1), read(4, 2), read(30, 10, TRENT)],
+        [read(50, 11), root("root-2"), odd],
+        b"<html>502 Bad Gateway</html>",
+        [read(9, 3), root("root-1"), read(24, 12, TRENT), read(27, 13, TRENT)],
+        [odd, read(55, 14)],
+        [read(45, 15), read(20, 16, TRENT), read(5000, 17)],
+        [read(31, 18)],
+    ]
+    paths = []
+    for number, content in enumerate(files):
+        path = folder / f"{number:02d}.json.gz"
+        if isinstance(content, bytes):
+            paths.append(write_file(path, content))
+        else:
+            paths.append(log_file(path, content))
+    return paths
+
+
+def outcome(engine: Engine, problems: list[FileProblem]) -> dict[str, Any]:
+    """Everything a run reports, and the events table (but the load time, the clock's)."""
+    columns = [c.name for c in schema.EVENT_COLUMNS if c.name != "loadedAt"]
+    _, events = engine.query(
+        f"SELECT {', '.join(columns)} FROM {EVENTS} ORDER BY eventHash, sourceFile"
+    )
+    return {
+        "findings": engine.persisted_findings(),
+        "odd": engine.odd_events(),
+        "events loaded": engine.event_count(),
+        "events": events,
+        "problems": problems,
+    }
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    return deliveries(tmp_path_factory.mktemp("deliveries"))
+
+
+@pytest.fixture(scope="module")
+def one_run(files: list[str]) -> dict[str, Any]:
+    """The plain run: every file loaded, then landed at once, every statement translated by
+    fakesnow as it runs."""
+    engine = Engine(DETECTIONS)
+    problems = engine.load(files)
+    engine.query(sql.events_merge_statement(EVENTS, engine_module.NEW_EVENTS))
+    engine.query(engine._findings_merge)
+    return outcome(engine, problems)
+
+
+def test_the_deliveries_hold_what_they_are_meant_to(one_run: dict[str, Any]) -> None:
+    """The subject of the tests below: thresholds across files, a dedup key whose earliest
+    finding arrives last, odd events and copies, an unreadable file."""
+    found = {(f["detection"], f["eventID"]): f for f in one_run["findings"]}
+    bulk = {e for d, e in found if d == BULK_READS.id}
+    # Two bursts of Mallory's (each over three files), one of Trent's; not the reads alone.
+    mallory = ((0, 1), (4, 2), (9, 3), (45, 15), (50, 11), (55, 14))
+    trent = ((20, 16), (24, 12), (27, 13), (30, 10))
+    assert bulk == {read(m, n)["eventID"] for m, n in mallory} | {
+        read(m, n, TRENT)["eventID"] for m, n in trent
+    }
+    # Trent's hour of reads: the alert is the earliest read's, delivered after the others.
+    earliest = read(20, 16, TRENT)["eventID"]
+    assert found[(EVERY_READ.id, earliest)]["duplicate_of"] is None
+    for minutes, number in ((24, 12), (27, 13), (30, 10)):
+        later = found[(EVERY_READ.id, read(minutes, number, TRENT)["eventID"])]
+        assert later["duplicate_of"] == earliest
+    assert one_run["odd"] == {"an unreadable eventTime": 1, "no eventID": 1}
+    assert one_run["events loaded"] == 17
+    assert len(one_run["events"]) == 15  # two copies
+    ((path, lost),) = [(Path(p.path).name, p.lost) for p in one_run["problems"]]
+    assert (path, lost) == ("02.json.gz", "file")
+
+
+@pytest.mark.parametrize("batch_files", [1, 2, 3, 7])
+def test_batches_give_what_one_run_gives(
+    files: list[str], one_run: dict[str, Any], batch_files: int
+) -> None:
+    engine = Engine(DETECTIONS)
+    problems = engine.run(files, batch_files)
+    assert outcome(engine, problems) == one_run
+
+
+def test_the_progress_counts_every_file_once(files: list[str]) -> None:
+    advanced: list[int] = []
+    Engine([PACK["cis_root_usage"]]).run(files, 3, advanced.append)
+    assert advanced == [3, 3, 1]
+
+
+def test_a_repeated_statement_is_translated_once_and_gives_fakesnows_rows(
+    files: list[str], one_run: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The landing MERGE of every batch after the first, and a second findings MERGE, run
+    fakesnow's DuckDB statements of the first time: the same rows as fakesnow translating each
+    run (the plain run, and a run whose every statement goes through fakesnow)."""
+    engine = Engine(DETECTIONS)
+    cursor = engine._cursor
+    translated: list[str] = []
+    execute = cursor.execute
+
+    def counting(statement: str, *args: Any, **kwargs: Any) -> Any:
+        translated.append(statement)
+        return execute(statement, *args, **kwargs)
+
+    monkeypatch.setattr(cursor, "execute", counting)
+    problems = engine.run(files, 2)
+    engine.persist_findings()
+    merges = [s for s in translated if s.startswith("MERGE")]
+    assert len(merges) == 2, "each MERGE is translated once, however often it runs"
+    assert outcome(engine, problems) == one_run
+
+    # The same batches with every statement translated by fakesnow as it runs.
+    monkeypatch.undo()
+    literal = Engine(DETECTIONS)
+    problems = []
+    for start in range(0, len(files), 2):
+        problems.extend(literal.load(files[start : start + 2]))
+        literal.query(sql.events_merge_statement(EVENTS, engine_module.NEW_EVENTS))
+        literal._events_emptied += literal._raw_count()
+        literal.query(f"DELETE FROM {engine_module.RAW_TABLE}")
+    literal.query(literal._findings_merge)
+    literal.query(literal._findings_merge)
+    assert outcome(literal, problems) == one_run
+    (count,) = literal.query(f"SELECT COUNT(*) FROM {FINDINGS}")[1][0]
+    assert count == len(one_run["findings"])
+
+
+def detect(*argv: str) -> tuple[int, str, str]:
+    """The exit status, stdout and stderr (without the seconds the run took)."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        code = main([*argv, "--format", "jsonl", "--detections", "cis_root_usage"], out, err)
+    except SystemExit as exit_:  # argparse
+        code = int(exit_.code or 0)
+    return code, out.getvalue(), re.sub(r"\([0-9.]+ s\)", "(seconds)", err.getvalue())
+
+
+def test_the_batch_size_changes_nothing_reported(
+    files: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = str(Path(files[0]).parent)
+    default = detect(folder)
+    assert default[0] == 1, default[2]
+    assert detect(folder, "--batch-files", "1") == default
+    for bad in ("0", "-3", "many"):
+        assert detect(folder, "--batch-files", bad)[0] == EXIT_USAGE
+        message = f"--batch-files: {bad!r} is not a whole number of files, 1 or more"
+        assert message in capsys.readouterr().err
+
+
+def test_out_of_memory_names_both_settings(files: list[str]) -> None:
+    code, out, err = detect(str(Path(files[0]).parent), "--memory-limit", "20MB")
+    assert code == EXIT_UNFINISHED
+    assert out == ""
+    assert err.startswith("detect: out of memory (failed to allocate")
+    assert err.endswith(
+        "raise --memory-limit (now 20MB), or lower --batch-files "
+        f"(now {engine_module.LANDING_FILES})\n"
+    )
+    assert len(err.splitlines()) == 1
