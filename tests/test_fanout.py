@@ -19,7 +19,7 @@ from conftest import (
 )
 from iam_lint import lint
 from support import BUCKET, BUCKET_NOTIFICATION, PIPE, TOPIC, TOPIC_POLICY
-from test_deploy_order import Objects, prerequisites
+from test_deploy_order import unmet
 
 from lib import iam
 from lib.config import ConfigError, StackConfig, parse_config
@@ -212,16 +212,7 @@ def test_sqs_is_the_default_and_the_same_as_setting_it() -> None:
 def test_every_object_waits_for_what_it_needs_with_sns(
     deploy: Deploy, config: dict[str, str]
 ) -> None:
-    deployment = deploy(config)
-    objects = Objects(deployment)
-    missing = [
-        f"{resource.name} does not wait for {name}"
-        for resource in deployment.resources
-        if resource.type.startswith("snowflake:index/")
-        for name, needed in prerequisites(resource, objects).items()
-        if not deployment.depends_on(resource, needed)
-    ]
-    assert missing == []
+    assert unmet(deploy(config)) == []
 
 
 # --- Settings ---------------------------------------------------------------------------------
