@@ -355,10 +355,17 @@ checks AS (
                 'The last action of alert ' || a.subject || ' failed at '
                 || COALESCE(TO_VARCHAR(x.completed_time), 'an unknown time') || ': '
                 || COALESCE(x.sql_error_message, 'no error given')
-                || '. A destination refused the message (the other may have received it):'
-                || ' check SELECT * FROM TABLE({database}.INFORMATION_SCHEMA.NOTIFICATION_HISTORY())'
-                || ' and the notification integrations (DESC INTEGRATION); docs/operations.md,'
-                || ' Pipeline health. This clears when a later run sends.'
+                -- The error alert_send_declarations.sql declares: a destination refused.
+                || IFF(
+                    CONTAINS(COALESCE(x.sql_error_message, ''), 'notification destination refused'),
+                    '. A destination refused the message (the other may have received it):'
+                    || ' check SELECT * FROM'
+                    || ' TABLE({database}.INFORMATION_SCHEMA.NOTIFICATION_HISTORY())'
+                    || ' and the notification integrations (DESC INTEGRATION)',
+                    '. Nothing was sent and the run rolled back: its findings are sent by the'
+                    || ' next run once the cause is fixed (a missing grant, a dropped table)'
+                )
+                || '; docs/operations.md, Pipeline health. This clears when a later run sends.'
             WHEN c.state IS NOT NULL THEN
                 'The last run of alert ' || a.subject || ' completed at '
                 || COALESCE(TO_VARCHAR(c.completed_time), 'an unknown time') || ': ' || c.state

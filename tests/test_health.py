@@ -680,6 +680,24 @@ def test_a_failed_send_says_where_to_look(account: Account) -> None:
     assert "DESC INTEGRATION" in detail
 
 
+def test_a_failed_action_that_no_destination_refused_is_not_blamed_on_one(
+    account: Account,
+) -> None:
+    missing = "Insufficient privileges to operate on database role 'ALERT_VIEWER'"
+    runs = [AlertRun("FINDINGS_ALERT", "ACTION_FAILED", NOW - minutes(3), missing)]
+    status, detail = account.health(State(alert_runs=runs))[FINDINGS_ALERT_CHECK]
+    assert status == "degraded"
+    assert missing in detail and "rolled back" in detail
+    assert "A destination refused" not in detail
+
+
+def test_the_view_recognises_the_error_the_actions_raise() -> None:
+    """The phrase the alerts check looks for is in the error alert actions declare."""
+    declared = sql.load_sql("alert_send_declarations.sql")
+    assert "notification destination refused" in declared
+    assert "'notification destination refused'" in sql.load_sql("pipeline_health_view.sql")
+
+
 def test_a_failed_condition_says_nothing_is_sent(account: Account) -> None:
     stale = "Stream FINDINGS_ALERT_STREAM has become stale"
     runs = [AlertRun("FINDINGS_ALERT", "CONDITION_FAILED", NOW - minutes(3), stale)]
