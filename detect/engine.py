@@ -306,8 +306,12 @@ class Engine:
         (`limit_memory`) DuckDB keeps it in its spill folder. Returns what was wrong with the
         files."""
         problems: list[FileProblem] = []
-        for start in range(0, len(paths), batch_files):
-            problems.extend(self.load(paths[start : start + batch_files], progress))
+        # In name order: of an event's copies, the landing MERGE keeps the one loaded first, and
+        # of those loaded together the first by file name; taking the files in that order makes
+        # the batch size change neither.
+        ordered = sorted(paths)
+        for start in range(0, len(ordered), batch_files):
+            problems.extend(self.load(ordered[start : start + batch_files], progress))
             self.land()
             self._events_emptied += self._raw_count()
             self._duck.execute(f"DELETE FROM {RAW_TABLE}")

@@ -161,6 +161,17 @@ def test_batches_give_what_one_run_gives(
     assert outcome(engine, problems) == one_run
 
 
+@pytest.mark.parametrize("batch_files", [1, 3])
+def test_files_given_out_of_order_give_what_one_run_gives(
+    files: list[str], one_run: dict[str, Any], batch_files: int
+) -> None:
+    """Several PATH arguments come in the user's order: which copy of a duplicated event is
+    kept (and its sourceFile) must not depend on it, nor on the batch size."""
+    engine = Engine(DETECTIONS)
+    problems = engine.run(list(reversed(files)), batch_files)
+    assert outcome(engine, problems) == one_run
+
+
 def test_the_progress_counts_every_file_once(files: list[str]) -> None:
     advanced: list[int] = []
     Engine([PACK["cis_root_usage"]]).run(files, 3, advanced.append)
