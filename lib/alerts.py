@@ -90,6 +90,7 @@ def alert_action(
         notified_columns=", ".join(c.identifier for c in NOTIFIED_COLUMNS),
         finding_columns=", ".join(c.identifier for c in NOTIFIED_FINDING_COLUMNS),
         send_declarations=send_declarations(),
+        send_commit=send_commit(),
         notifications=textwrap.indent(
             notification_calls(
                 subject=f"New CloudTrail findings in {findings_table}",
@@ -139,6 +140,11 @@ def notification_calls(
 def send_declarations() -> str:
     """The DECLARE lines of an action that sends through `notification_calls`."""
     return textwrap.indent(sql.load_sql("alert_send_declarations.sql"), " " * 4)
+
+
+def send_commit() -> str:
+    """How an action that sends through `notification_calls` ends (sql/alert_send_commit.sql)."""
+    return textwrap.indent(sql.load_sql("alert_send_commit.sql"), " " * 4)
 
 
 def checked_interval(minutes: int) -> int:

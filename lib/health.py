@@ -171,6 +171,7 @@ def health_action(
         notified_table=notified_table,
         condition_result=CONDITION_RESULT,
         send_declarations=alerts.send_declarations(),
+        send_commit=alerts.send_commit(),
         notifications=textwrap.indent(
             alerts.notification_calls(
                 # Fixed when the alert is created; the summary's first words say which.

@@ -3,13 +3,11 @@
 -- - the INSERT reads every row of the stream; when the transaction commits, the stream's offset
 --   moves past all of them, alerted or not (a DML statement that reads a stream consumes it,
 --   whatever it inserts);
--- - each destination is tried on its own (alert_send.sql). If every destination refused, the
---   transaction rolls back: the stream keeps the rows and the next run hands them on again. If
---   one took the message and another refused, the transaction commits (the working destination
---   is not sent the same findings again on every run until the other is fixed), then the action
---   raises destination_refused: the run is ACTION_FAILED in ALERT_HISTORY, which the
---   PIPELINE_HEALTH view reports, and the refused destination's findings are in
---   {notified_table}, by batch_id;
+-- - each destination is tried on its own (alert_send.sql), and the end of the block
+--   (alert_send_commit.sql) decides: if every destination refused, the transaction rolls back, the
+--   stream keeps the rows and the next run hands them on again; if one refused, the run commits
+--   and then fails, and the refused destination's findings are in {notified_table}, by
+--   batch_id;
 -- - anything else that fails rolls back, and the next run hands the rows on again;
 -- - a send is queued by Snowflake and delivered at least once: a commit that fails after a send
 --   repeats those findings, under a new batch_id, on the next run. {notified_table} records
@@ -51,15 +49,8 @@ BEGIN
     -- Suppressed and duplicate findings only: consumed, nothing to send.
     IF (summary IS NOT NULL) THEN
 {notifications}
-        -- Every destination refused: keep the findings for the next run.
-        IF (sent = 0) THEN
-            RAISE destination_refused;
-        END IF;
     END IF;
-    COMMIT;
-    IF (refused > 0) THEN
-        RAISE destination_refused;
-    END IF;
+{send_commit}
 EXCEPTION
     WHEN OTHER THEN
         ROLLBACK;

@@ -24,14 +24,7 @@ BEGIN
         WHERE notified_at = (SELECT MAX(checked_at) FROM {condition_result})
     );
 {notifications}
-    -- Every destination refused: keep the state unnotified for the next run.
-    IF (sent = 0) THEN
-        RAISE destination_refused;
-    END IF;
-    COMMIT;
-    IF (refused > 0) THEN
-        RAISE destination_refused;
-    END IF;
+{send_commit}
 EXCEPTION
     WHEN OTHER THEN
         ROLLBACK;

@@ -125,7 +125,12 @@ def test_a_refusing_destination_neither_blocks_nor_repeats_the_others() -> None:
     commit = both.index("COMMIT;")
     # All refused: raised before the commit, so the handler rolls back and the stream keeps
     # the findings for the next run.
-    assert both.index("IF (sent = 0) THEN\n            RAISE destination_refused;") < commit
+    assert (
+        both.index("IF (sent = 0 AND refused > 0) THEN\n        RAISE destination_refused;")
+        < commit
+    )
+    # The sends are skipped when nothing alerts: that run commits without raising.
+    assert both.index("    END IF;\n    IF (sent = 0 AND refused > 0)") > both.index("END;")
     # One refused, another took it: committed, then the run fails for ALERT_HISTORY to show.
     assert commit < both.index("IF (refused > 0) THEN\n        RAISE destination_refused;")
     assert "destination_refused EXCEPTION (-20001, " in both
@@ -217,6 +222,7 @@ PLACEHOLDERS = {
     "notified_table": NOTIFIED,
     "notified_columns": "batch_id, notified_at, detection",
     "send_declarations": "sent INTEGER DEFAULT 0;",
+    "send_commit": "COMMIT;",
     "finding_columns": "detection",
     "notifications": "CALL SYSTEM$SEND_SNOWFLAKE_NOTIFICATION(:details, 'X');",
     "subject": "New CloudTrail findings",

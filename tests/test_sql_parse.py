@@ -26,6 +26,7 @@ PLACEHOLDERS = Placeholders(
     notifications="CALL SYSTEM$SEND_SNOWFLAKE_NOTIFICATION(:details, 'X');",
     notified_columns="batch_id, notified_at, detection",
     send_declarations="sent INTEGER DEFAULT 0;",
+    send_commit="COMMIT;",
     call="CALL SYSTEM$SEND_SNOWFLAKE_NOTIFICATION(:details, 'X');",
     finding_columns="detection",
     detections="SELECT 'cis_root_usage' AS detection, 'high' AS severity, eventID FROM S.T",
