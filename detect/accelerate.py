@@ -119,8 +119,9 @@ def compile_flatten(statement: str) -> str | None:
             columns.append(f'"{value.name.upper()}" AS {alias}')
             continue
         if _is_whole_value_hash(value):
-            # fakesnow reads `value::string` as the element's text (`->> '$'`).
-            columns.append(f"sha256(_raw ->> '$') AS {alias}")
+            # fakesnow reads `value::string` as the element's text (`->> '$'`): it parses the
+            # element and writes it again, which gives back the text the split wrote.
+            columns.append(f"sha256(_raw::VARCHAR) AS {alias}")
             continue
         field = _field(value)
         if field is None:
@@ -157,4 +158,54 @@ def compile_flatten(statement: str) -> str | None:
         f"(SELECT *{extracted} FROM (SELECT _raw, from_json(_raw, '{structure}') AS e{kept} FROM "
         f"(SELECT unnest(from_json({array[0]}, '{elements}').\"{key}\") AS _raw{kept} "
         f"FROM {table})))"
+    )
+
+
+def merge_as_insert(statement: str) -> str | None:
+    """`MERGE INTO t USING s ON c WHEN NOT MATCHED THEN INSERT (columns) VALUES (values)` as
+    the INSERT it amounts to: `INSERT INTO t (columns) SELECT values FROM s WHERE NOT EXISTS
+    (SELECT 1 FROM t WHERE c)`, in Snowflake SQL. A NOT MATCHED clause inserts each source row
+    that matches no target row (https://docs.snowflake.com/en/sql-reference/sql/merge), which is
+    that anti-join. fakesnow runs a MERGE as a full outer join of the whole target with the
+    source, written to a table of candidates and then inserted: each batch the runner lands
+    would pass every event landed before. Any other MERGE (a MATCHED clause, a condition on the
+    clause) returns None."""
+    try:
+        tree = sqlglot.parse_one(statement, read="snowflake")
+    except sqlglot.errors.ParseError:
+        return None
+    whens = tree.args.get("whens")
+    if not isinstance(tree, exp.Merge) or whens is None or len(whens.expressions) != 1:
+        return None
+    (when,) = whens.expressions
+    insert = when.args.get("then")
+    if (
+        when.args.get("matched")
+        or when.args.get("condition") is not None
+        or not isinstance(insert, exp.Insert)
+        or not isinstance(insert.expression, exp.Tuple)
+    ):
+        return None
+    target = tree.this
+    table = target.copy()
+    table.set("alias", None)
+    values = ", ".join(value.sql("snowflake") for value in insert.expression.expressions)
+    return (
+        f"INSERT INTO {table.sql('snowflake')} {insert.this.sql('snowflake')} "
+        f"SELECT {values} FROM {tree.args['using'].sql('snowflake')} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {target.sql('snowflake')} "
+        f"WHERE {tree.args['on'].sql('snowflake')})"
+    )
+
+
+def object_construct_macro(catalog: str) -> str:
+    """fakesnow's OBJECT_CONSTRUCT (`_fs_object_construct` in `catalog`, fakesnow/macros.py)
+    as an expression instead of a subquery: fakesnow collects the pairs with a subquery
+    (json_group_object), which DuckDB runs for every row a statement reads, even where a CASE
+    leaves it out (the events MERGE's UNTYPED). The same object: the pairs in their order, a
+    NULL key or value left out unless `keep_nulls`, `{}` when none is left."""
+    return (
+        f"CREATE OR REPLACE MACRO {catalog}._fs_object_construct(keys, vals, keep_nulls) AS "
+        "CAST(map_from_entries(list_filter(list_zip(keys, vals), "
+        "pair -> pair[1] IS NOT NULL AND (keep_nulls OR pair[2] IS NOT NULL))) AS JSON)"
     )

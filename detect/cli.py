@@ -10,6 +10,7 @@ python -m detect list
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -50,6 +51,10 @@ PATH is a CloudTrail log file (.json.gz or .json, {"Records": [...]}, or one JSO
 line: log files or events), a folder (searched recursively, links followed, e.g. the AWSLogs/
 tree of a trail's bucket) or s3://bucket/prefix (the standard AWS credential chain). Digest and
 Insights files are skipped. An event delivered twice is reported once.
+
+The first run translates the landing and findings SQL for the embedded engine (about 2 s) and
+keeps the translation in $XDG_CACHE_HOME/cloudtrail-snowflake/translations (~/.cache/...) for
+the next runs; the folder may be deleted at any time.
 """
 
 
@@ -71,6 +76,17 @@ class Progress:
     def finish(self, message: str) -> None:
         if self.enabled:
             self.stream.write(f"\r{message}".ljust(50) + "\n")
+
+
+def translations_folder() -> Path | None:
+    """Where runs keep fakesnow's translation of the MERGEs for the next (`Engine`): the
+    user's cache folder as the XDG convention names it. None without a home folder."""
+    cache = os.environ.get("XDG_CACHE_HOME")
+    try:
+        base = Path(cache) if cache else Path.home() / ".cache"
+    except RuntimeError:
+        return None
+    return base / "cloudtrail-snowflake" / "translations"
 
 
 def _select(detections: list[Detection], wanted: str | None) -> list[Detection] | str:
@@ -97,7 +113,7 @@ def run(
         inputs = collect(args.paths, Path(workdir), args.endpoint_url)
         progress = Progress(len(inputs.files), err)
         try:
-            engine = Engine(detections)
+            engine = Engine(detections, translations=translations_folder())
             engine.suppress(suppressions)
             engine.limit_memory(args.memory_limit, str(Path(workdir) / "spill"))
             loaded = engine.run(inputs.files, args.batch_files, progress.advance)

@@ -4,8 +4,11 @@ flatten and MERGE of the events task, the detections, the MERGE of the findings 
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import hashlib
 import json
+import os
 import re
 import tempfile
 import warnings
@@ -13,13 +16,14 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal, cast
 
 import duckdb
 from fakesnow.instance import FakeSnow
 
-from detect.accelerate import compile_flatten
+from detect.accelerate import compile_flatten, merge_as_insert, object_construct_macro
 from lib import schema, sql
 from lib.detections import Detection, findings_statement, reach_minutes
 from lib.suppressions import Suppression, seed_statement
@@ -32,6 +36,8 @@ EVENTS = sql.qualified(DATABASE, SCHEMA, schema.EVENTS_TABLE)
 NEW_EVENTS = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_NEW_EVENTS")
 VIEW = sql.qualified(DATABASE, SCHEMA, schema.CLOUDTRAIL_VIEW)
 FINDINGS = sql.qualified(DATABASE, SCHEMA, schema.FINDINGS_TABLE)
+# The landed events that meet a detection's condition (`persist_findings`).
+CANDIDATES = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_CANDIDATES")
 SUPPRESSIONS = sql.qualified(DATABASE, SCHEMA, schema.SUPPRESSIONS_TABLE)
 
 # fakesnow fetches DB-API results through Arrow, which DuckDB remarks on at every query.
@@ -53,6 +59,8 @@ LANDING_FILES = 250
 BATCH_OBJECT_BYTES = 16 * 2**20
 MAX_OBJECT_BYTES = 2**30
 Lost = Literal["file", "part", "nothing"]
+# Changes when what `Engine._store` writes, or how a translation is made, changes.
+_TRANSLATION_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -77,10 +85,19 @@ class Engine:
     Snowpipe does, `land` and `persist_findings` do what the stack's two tasks do, and `run`
     all three over any number of files, a batch at a time."""
 
-    def __init__(self, detections: Sequence[Detection], accelerate: bool = True) -> None:
-        """`accelerate=False` flattens exactly as fakesnow translates events_flatten.sql (the
-        reference the tests compare the accelerated plan with)."""
+    def __init__(
+        self,
+        detections: Sequence[Detection],
+        accelerate: bool = True,
+        translations: Path | None = None,
+    ) -> None:
+        """`accelerate=False` runs the stack's SQL exactly as fakesnow translates it (the
+        reference the tests compare the faster plans with). `translations`: a folder where
+        fakesnow's translation of the MERGEs is kept from one run to the next (`_execute`);
+        None translates them again in every engine."""
         self.detections = list(detections)
+        self._accelerate = accelerate
+        self._translations = translations
         self._fakesnow = FakeSnow()
         self._duck = self._fakesnow.duck_conn
         self._cursor = self._fakesnow.connect(database=DATABASE, schema=SCHEMA).cursor()
@@ -101,18 +118,29 @@ class Engine:
             self._duck.execute(f"CREATE VIEW {NEW_EVENTS} AS {faster}")
         self._cursor.execute(f"CREATE VIEW {VIEW} AS {sql.cloudtrail_view_statement(EVENTS)}")
         self._events_merge = sql.events_merge_statement(EVENTS, NEW_EVENTS)
+        # Every event a detection reads meets its condition (Detection.select), so with the
+        # faster plan the detections read just the events that meet one: one pass over the
+        # landed events instead of one per detection.
+        conditions = " OR ".join(f"({d.condition})" for d in self.detections) or "FALSE"
+        self._candidates = (
+            f"CREATE OR REPLACE TABLE {CANDIDATES} AS SELECT * FROM {EVENTS} WHERE {conditions}"
+        )
+        examined = CANDIDATES if accelerate else EVENTS
         # The stack's findings task reads the stream on the events table; here every landed
         # event is new, and the MERGE keeps findings from being inserted twice.
         self._findings_merge = sql.findings_merge_statement(
             FINDINGS,
             findings_statement(
-                self.detections, {d.id: f"({d.select(EVENTS, EVENTS)})" for d in self.detections}
+                self.detections,
+                {d.id: f"({d.select(examined, examined)})" for d in self.detections},
             ),
-            EVENTS,
+            examined,
             SUPPRESSIONS,
-            EVENTS,
+            examined,
             reach_minutes(self.detections),
         )
+        if accelerate:
+            self._duck.execute(object_construct_macro(DATABASE))
 
     def suppress(self, suppressions: Sequence[Suppression]) -> None:
         """Adds `suppressions` to the SUPPRESSIONS table as the stack seeds it."""
@@ -326,27 +354,75 @@ class Engine:
     def persist_findings(self) -> None:
         """Adds what the detections find in the landed events to the FINDINGS table
         (findings_merge.sql, as the stack's findings task does); none is added twice."""
+        if self._accelerate:
+            self._execute(self._candidates)
         self._execute(self._findings_merge)
 
     def _execute(self, statement: str) -> None:
         """Runs Snowflake SQL as fakesnow does, translating it only the first time: fakesnow
         parses and rewrites a statement on every run (over a second for the findings MERGE of
-        the whole pack), so the DuckDB statements it ran are kept and run again as they are.
-        Only for statements without parameters, whose translation depends on nothing else;
-        the parameters recorded are fakesnow's own (its bookkeeping of a temporary table)."""
-        translated = self._translated.get(statement)
+        the whole pack), so the DuckDB statements it ran are kept, in the engine and in the
+        `translations` folder, and run again as they are. Only for statements without
+        parameters, whose translation depends on nothing else; the parameters recorded are
+        fakesnow's own (its bookkeeping of a temporary table). An insert-only MERGE runs as
+        the INSERT it amounts to (`merge_as_insert`): each batch's landing then reads the
+        events landed before once, in an anti-join, instead of joining all of them to it."""
+        translated = self._translated.get(statement) or self._stored(statement)
         if translated is None:
             recorder = _Recorder(self._cursor._duck_conn)
             # fakesnow runs what it translated on this attribute (fakesnow/cursor.py, pinned).
             self._cursor._duck_conn = cast(duckdb.DuckDBPyConnection, recorder)
+            faster = merge_as_insert(statement) if self._accelerate else None
             try:
-                self._cursor.execute(statement)
+                self._cursor.execute(faster or statement)
             finally:
                 self._cursor._duck_conn = recorder.connection
             self._translated[statement] = recorder.statements
+            self._store(statement, recorder.statements)
             return
+        self._translated[statement] = translated
         for duck_statement, parameters in translated:
             self._cursor._duck_conn.execute(duck_statement, parameters)
+
+    def _stored_path(self, statement: str) -> Path | None:
+        """Where `translations` keeps the translation of `statement`: named by what the
+        translation depends on, the statement, the plan and the libraries that translate it."""
+        if self._translations is None:
+            return None
+        versions = [metadata.version(name) for name in ("fakesnow", "sqlglot", "duckdb")]
+        key = json.dumps([_TRANSLATION_FORMAT, versions, self._accelerate, statement])
+        return self._translations / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
+
+    def _stored(self, statement: str) -> list[tuple[str, Any]] | None:
+        """The translation `translations` kept for `statement`; None if there is none, or it
+        cannot be read (it is made again)."""
+        path = self._stored_path(statement)
+        try:
+            kept = json.loads(path.read_text()) if path else None
+        except (OSError, ValueError):
+            return None
+        if not isinstance(kept, list) or not all(
+            isinstance(s, str) and (p is None or isinstance(p, list)) for s, p in kept
+        ):
+            return None
+        return [(s, p) for s, p in kept]
+
+    def _store(self, statement: str, translated: list[tuple[str, Any]]) -> None:
+        """Keeps `translated` in `translations` for the next run. A folder that cannot be
+        written costs the next run the translation, nothing else."""
+        path = self._stored_path(statement)
+        if path is None:
+            return
+        # Written whole, then renamed: a run reading it meanwhile sees it whole or not at all.
+        part = path.with_suffix(f".{os.getpid()}.part")
+        try:
+            text = json.dumps(translated)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            part.write_text(text)
+            os.replace(part, path)
+        except (OSError, TypeError):
+            with contextlib.suppress(OSError):
+                part.unlink(missing_ok=True)
 
     def findings(self) -> list[Finding]:
         """Lands the loaded events and persists what the detections find in them, as the

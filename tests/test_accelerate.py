@@ -1,0 +1,114 @@
+"""The runner's faster plans for the stack's SQL (detect/accelerate.py) give what fakesnow's
+literal translation gives; the pipeline's own comparisons are in test_detections and
+test_detect_scale, these check each rewrite at its edges."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakesnow.instance import FakeSnow
+from support import log_file, write_file
+
+from detect.accelerate import merge_as_insert, object_construct_macro
+from detect.engine import NEW_EVENTS, Engine
+
+MERGE = """
+MERGE INTO DB.S.T AS t
+USING (SELECT id, day, note FROM DB.S.SOURCE) AS s
+    ON t.id = s.id AND EQUAL_NULL(t.day, s.day)
+WHEN NOT MATCHED THEN INSERT (id, day, note) VALUES (s.id, s.day, s.note)
+"""
+
+
+def cursor() -> Any:
+    return FakeSnow().connect(database="DB", schema="S").cursor()
+
+
+def target_after(statement: str) -> list[tuple[Any, ...]]:
+    """T after `statement`, from rows that match a target row (on the id, on a NULL day),
+    match none, and repeat in the source."""
+    cur = cursor()
+    cur.execute("CREATE TABLE T (id INT, day DATE, note VARCHAR)")
+    cur.execute("CREATE TABLE SOURCE (id INT, day DATE, note VARCHAR)")
+    cur.execute("INSERT INTO T VALUES (1, '2026-11-27', 'kept'), (2, NULL, 'kept')")
+    cur.execute(
+        "INSERT INTO SOURCE VALUES (1, '2026-11-27', 'same'), (1, '2026-11-28', 'other day'), "
+        "(2, NULL, 'same, no day'), (3, NULL, 'new'), (4, '2026-11-27', 'twice'), "
+        "(4, '2026-11-27', 'twice')"
+    )
+    cur.execute(statement)
+    cur.execute("SELECT * FROM T ORDER BY id, day, note")
+    return [tuple(row) for row in cur.fetchall()]
+
+
+def test_an_insert_only_merge_is_the_insert_it_amounts_to() -> None:
+    insert = merge_as_insert(MERGE)
+    assert insert is not None and insert.startswith("INSERT INTO DB.S.T (id, day, note)")
+    after = target_after(insert)
+    assert after == target_after(MERGE)
+    # Sanity of the reference itself: matched rows are left, every other source row inserted.
+    assert sorted(row[2] for row in after) == ["kept", "kept", "new", "other day", "twice", "twice"]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        MERGE.replace("WHEN NOT MATCHED THEN", "WHEN NOT MATCHED AND s.id > 1 THEN"),
+        MERGE + "WHEN MATCHED THEN UPDATE SET note = s.note",
+        MERGE.replace("WHEN NOT MATCHED THEN INSERT", "WHEN MATCHED THEN DELETE --"),
+        "INSERT INTO DB.S.T SELECT * FROM DB.S.SOURCE",
+        "MERGE INTO oops",
+    ],
+    ids=["conditional", "with-matched", "matched-only", "not-a-merge", "unparsable"],
+)
+def test_any_other_statement_is_left_to_fakesnow(statement: str) -> None:
+    assert merge_as_insert(statement) is None
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        "'a', 1, 'b', NULL",
+        "'a', NULL",
+        "'a', 'x\"y', 'b', PARSE_JSON('{\"q\": [1, null]}'), 'c', PARSE_JSON('null')",
+        "'z', 1, 'a', 2",
+    ],
+    ids=["null-value-dropped", "all-dropped", "text-json-and-json-null", "order-kept"],
+)
+def test_object_construct_without_its_subquery_builds_the_same_object(arguments: str) -> None:
+    statement = f"SELECT OBJECT_CONSTRUCT({arguments})::string"
+    reference, faster = cursor(), cursor()
+    faster._duck_conn.execute(object_construct_macro("DB"))
+    reference.execute(statement)
+    faster.execute(statement)
+    assert faster.fetchall() == reference.fetchall()
+
+
+def test_the_accelerated_identity_is_fakesnows_for_any_json(tmp_path: Path) -> None:
+    """The runner hashes each element's text as the split wrote it; fakesnow writes the parsed
+    element again (`value::string`). Whatever the file's spelling of a value (escapes, numbers
+    past 64 bits, exponents, negative zero, deep nesting), both give the same identity."""
+    records = [
+        json.loads(text)
+        for text in (
+            '{"eventID": "a", "s": "caf\\u00e9 \\ud83d\\ude00 \\/ \\" \\\\ \\t \\u2028"}',
+            '{"eventID": "b", "n": [12345678901234567890123, 1.50, 1e300, -0, 0.1e1, -7]}',
+            '{"eventID": "c", "deep": [[[{"x": [null, true, false, {}]}]]], "empty": ""}',
+        )
+    ]
+    text = b'{"Records": [' + ", ".join(json.dumps(r, ensure_ascii=False) for r in records).encode()
+    files = [
+        write_file(tmp_path / "escaped.json", text.replace(b"\xc3\xa9", b"\\u00e9") + b"]}"),
+        log_file(tmp_path / "plain.json.gz", records),
+    ]
+    hashes = []
+    for engine in (Engine([], accelerate=False), Engine([])):
+        assert engine.load(files) == []
+        _, rows = engine.query(f"SELECT eventID, eventHash FROM {NEW_EVENTS} ORDER BY 1, 2")
+        hashes.append(rows)
+    assert hashes[0] == hashes[1]
+    # One event however it is spelled: each file's copy has the same identity.
+    assert len(hashes[1]) == 2 * len({h for _, h in hashes[1]}) == 2 * len(records)
