@@ -120,8 +120,11 @@ def compile_flatten(statement: str) -> str | None:
             continue
         if _is_whole_value_hash(value):
             # fakesnow reads `value::string` as the element's text (`->> '$'`): it parses the
-            # element and writes it again, which gives back the text the split wrote.
-            columns.append(f"sha256(_raw::VARCHAR) AS {alias}")
+            # element and writes it again, which gives back the text the split wrote. Hashed
+            # with the split (below): a filter on the hash (the events MERGE's `eventHash IS
+            # NOT NULL`) would otherwise be pushed below this projection and hash every
+            # element twice.
+            columns.append(f"_hash AS {alias}")
             continue
         field = _field(value)
         if field is None:
@@ -155,9 +158,12 @@ def compile_flatten(statement: str) -> str | None:
     )
     return (
         f"SELECT {', '.join(columns)} FROM "
-        f"(SELECT *{extracted} FROM (SELECT _raw, from_json(_raw, '{structure}') AS e{kept} FROM "
-        f"(SELECT unnest(from_json({array[0]}, '{elements}').\"{key}\") AS _raw{kept} "
-        f"FROM {table})))"
+        f"(SELECT *{extracted} FROM "
+        f"(SELECT _raw, _hash, from_json(_raw, '{structure}') AS e{kept} FROM "
+        f"(SELECT unnest(_split) AS _raw, "
+        f"unnest(list_transform(_split, element -> sha256(element::VARCHAR))) AS _hash{kept} "
+        f"FROM (SELECT from_json({array[0]}, '{elements}').\"{key}\" AS _split{kept} "
+        f"FROM {table}))))"
     )
 
 

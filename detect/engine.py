@@ -78,6 +78,8 @@ Finding = dict[str, Any]
 # A finding as the runner reports it: what its detection found, then what the findings MERGE
 # decided (its duplicate_of and suppressed_by).
 REPORTED_KEYS = (*schema.FINDING_KEYS, *schema.RESOLVED_KEYS)
+# The order findings are reported in: a total order (the same eventID may be two events).
+_REPORTED_ORDER = "eventTime, detection, eventID, eventHash"
 
 
 class Engine:
@@ -100,6 +102,11 @@ class Engine:
         self._translations = translations
         self._fakesnow = FakeSnow()
         self._duck = self._fakesnow.duck_conn
+        # Lets DuckDB write and read tables in any order, on every thread, and hold less while
+        # it does (https://duckdb.org/docs/2.0/guides/performance/how_to_tune_workloads):
+        # as in Snowflake, no result depends on the order of a table's rows. Everything the
+        # runner reports is sorted, and the MERGEs' windows order by unique keys.
+        self._duck.execute("SET preserve_insertion_order = false")
         self._cursor = self._fakesnow.connect(database=DATABASE, schema=SCHEMA).cursor()
         # The DuckDB statements fakesnow translated each repeated statement to (`_execute`).
         self._translated: dict[str, list[tuple[str, Any]]] = {}
@@ -438,16 +445,14 @@ class Engine:
         or dedup."""
         inline = {d.id: f"({d.select(VIEW, VIEW)})" for d in self.detections}
         self._cursor.execute(
-            f"{findings_statement(self.detections, inline)} ORDER BY eventTime, detection, eventID"
+            f"{findings_statement(self.detections, inline)} ORDER BY {_REPORTED_ORDER}"
         )
         return self._rows(schema.FINDING_KEYS)
 
     def persisted_findings(self) -> list[Finding]:
         """The FINDINGS table, REPORTED_KEYS of each finding."""
         columns = ", ".join(REPORTED_KEYS)
-        self._cursor.execute(
-            f"SELECT {columns} FROM {FINDINGS} ORDER BY eventTime, detection, eventID"
-        )
+        self._cursor.execute(f"SELECT {columns} FROM {FINDINGS} ORDER BY {_REPORTED_ORDER}")
         return self._rows(REPORTED_KEYS)
 
     def _rows(self, keys: tuple[str, ...]) -> list[Finding]:
