@@ -231,11 +231,16 @@ class Engine:
 
     def _insert_alone(self, source: str, name: str, compression: str) -> list[FileProblem]:
         """`_insert` of one file, named `name`, again with a larger object limit each time
-        DuckDB finds an object over it."""
+        DuckDB finds an object over it. Running out of memory with a larger limit is the
+        file's size: the file is reported with what to do, and the run goes on."""
         limit = BATCH_OBJECT_BYTES
         while True:
             try:
                 return self._insert([_literal(source)], compression, limit, name)
+            except duckdb.OutOfMemoryException:
+                if limit == BATCH_OBJECT_BYTES:
+                    raise
+                return [FileProblem(name, _too_large_for_memory(limit))]
             except duckdb.InvalidInputException as error:
                 if "maximum_object_size" not in str(error):
                     raise
@@ -514,6 +519,12 @@ class _Recorder:
 # inference: any other value is NULL.
 _OBJECT_SHAPE = '{"Records": ["JSON"], "eventName": "JSON", "eventSource": "JSON"}'
 _GLOB = re.compile(r"[*?\[]")
+# What to do with a log file whose JSON object is too large: its events, one per line, are read
+# one object at a time.
+_SPLIT = (
+    "split it into one event per line and run on that, e.g. "
+    "`gunzip -c FILE | jq -c '.Records[]' > FILE-events.json`"
+)
 _GZIP_MAGIC = b"\x1f\x8b"
 # DuckDB's reasons for rejecting text that is not UTF-8 or holds an unpaired UTF-16 surrogate.
 _INVALID_TEXT = re.compile(r"UTF-8|surrogate")
@@ -538,8 +549,16 @@ def os_reason(error: OSError) -> str:
 def _too_large() -> str:
     return (
         f"holds a JSON object larger than {MAX_OBJECT_BYTES // 2**20} MiB, the most this runner "
-        "reads at once; split it into one event per line and run on that, e.g. "
-        "`gunzip -c FILE | jq -c '.Records[]' > FILE-events.json`"
+        f"reads at once; {_SPLIT}"
+    )
+
+
+def _too_large_for_memory(limit: int) -> str:
+    """A file whose JSON object DuckDB could not read with `limit` within the memory limit."""
+    return (
+        f"holds a JSON object larger than {limit // 4 // 2**20} MiB, which takes more memory to "
+        f"read than --memory-limit allows (DuckDB reserves {2 * limit // 2**20} MiB for an "
+        f"object of up to {limit // 2**20} MiB); raise it, or {_SPLIT}"
     )
 
 
