@@ -13,6 +13,7 @@ import pytest
 from fakesnow.instance import FakeSnow
 from support import log_file, write_file
 
+from detect import engine as engine_module
 from detect.accelerate import merge_as_insert, object_construct_macro
 from detect.engine import EVENTS, NEW_EVENTS, Engine
 from lib.detections import load_detections
@@ -122,7 +123,7 @@ def test_a_record_that_is_a_json_string_has_fakesnows_identity(tmp_path: Path) -
     """`value::string` of a JSON string is its text without the quotes (fakesnow: `->> '$'`,
     as in Snowflake), not the JSON (`"..."`): a record that is a string (or any other scalar)
     lands with the eventHash, and so the surrogate eventID, of the literal plan."""
-    records = ["not an event", "caf\u00e9 \"quoted\"", "", 1.5, 12345678901234567890123, True, [1]]
+    records = ["not an event", 'caf\u00e9 "quoted"', "", 1.5, 12345678901234567890123, True, [1]]
     files = [log_file(tmp_path / "scalars.json", records)]
     landed = []
     for engine in (Engine([], accelerate=False), Engine([])):
@@ -172,3 +173,18 @@ def test_merge_as_insert_without_a_column_list_is_left_to_fakesnow() -> None:
     as for any statement it does not rewrite, rather than an AttributeError."""
     statement = "MERGE INTO T USING S ON T.id = S.id WHEN NOT MATCHED THEN INSERT VALUES (S.id)"
     assert merge_as_insert(statement) is None
+
+
+def test_a_translation_kept_by_other_runner_code_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What fakesnow is handed depends on the runner's code (merge_as_insert): a translation
+    kept by another version of it is made again, beside the other."""
+    root = PACK["cis_root_usage"]
+    files = [log_file(tmp_path / "root.json", [c.event for c in root.tests])]
+    folder = tmp_path / "translations"
+    Engine([root], translations=folder).run(files)
+    kept = len(list(folder.iterdir()))
+    monkeypatch.setattr(engine_module, "_TRANSLATING_CODE", "another version of the runner")
+    Engine([root], translations=folder).run(files)
+    assert len(list(folder.iterdir())) == 2 * kept
