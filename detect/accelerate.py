@@ -119,8 +119,10 @@ def compile_flatten(statement: str) -> str | None:
             columns.append(f'"{value.name.upper()}" AS {alias}')
             continue
         if _is_whole_value_hash(value):
-            # fakesnow reads `value::string` as the element's text (`->> '$'`): it parses the
-            # element and writes it again, which gives back the text the split wrote. Hashed
+            # fakesnow reads `value::string` as the element's text (`->> '$'`): for an object,
+            # an array, a number or a boolean it parses the element and writes it again,
+            # which gives back the text the split wrote; for a string it is the string without
+            # its quotes (as in Snowflake), read so only for elements that are strings. Hashed
             # with the split (below): a filter on the hash (the events MERGE's `eventHash IS
             # NOT NULL`) would otherwise be pushed below this projection and hash every
             # element twice.
@@ -161,7 +163,9 @@ def compile_flatten(statement: str) -> str | None:
         f"(SELECT *{extracted} FROM "
         f"(SELECT _raw, _hash, from_json(_raw, '{structure}') AS e{kept} FROM "
         f"(SELECT unnest(_split) AS _raw, "
-        f"unnest(list_transform(_split, element -> sha256(element::VARCHAR))) AS _hash{kept} "
+        f"unnest(list_transform(_split, element -> sha256(CASE WHEN "
+        f"starts_with(element::VARCHAR, '\"') THEN element ->> '$' ELSE element::VARCHAR END)"
+        f")) AS _hash{kept} "
         f"FROM (SELECT from_json({array[0]}, '{elements}').\"{key}\" AS _split{kept} "
         f"FROM {table}))))"
     )
@@ -175,7 +179,7 @@ def merge_as_insert(statement: str) -> str | None:
     that anti-join. fakesnow runs a MERGE as a full outer join of the whole target with the
     source, written to a table of candidates and then inserted: each batch the runner lands
     would pass every event landed before. Any other MERGE (a MATCHED clause, a condition on the
-    clause) returns None."""
+    clause, an INSERT without its column list) returns None."""
     try:
         tree = sqlglot.parse_one(statement, read="snowflake")
     except sqlglot.errors.ParseError:
@@ -189,6 +193,7 @@ def merge_as_insert(statement: str) -> str | None:
         when.args.get("matched")
         or when.args.get("condition") is not None
         or not isinstance(insert, exp.Insert)
+        or insert.this is None
         or not isinstance(insert.expression, exp.Tuple)
     ):
         return None

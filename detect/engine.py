@@ -23,6 +23,7 @@ from typing import Any, Literal, cast
 import duckdb
 from fakesnow.instance import FakeSnow
 
+from detect import accelerate
 from detect.accelerate import compile_flatten, merge_as_insert, object_construct_macro
 from lib import schema, sql
 from lib.detections import Detection, findings_statement, reach_minutes
@@ -61,6 +62,13 @@ MAX_OBJECT_BYTES = 2**30
 Lost = Literal["file", "part", "nothing"]
 # Changes when what `Engine._store` writes, or how a translation is made, changes.
 _TRANSLATION_FORMAT = 1
+# The code that makes a translation besides fakesnow, sqlglot and DuckDB: this module (what it
+# hands fakesnow, what it records) and detect/accelerate.py (merge_as_insert). A translation
+# kept by another version of either (an upgrade, another checkout sharing the cache folder) is
+# not used, whether or not _TRANSLATION_FORMAT was changed with it.
+_TRANSLATING_CODE = hashlib.sha256(
+    Path(__file__).read_bytes() + Path(accelerate.__file__).read_bytes()
+).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -128,7 +136,9 @@ class Engine:
         # Every event a detection reads meets its condition (Detection.select), so with the
         # faster plan the detections read just the events that meet one: one pass over the
         # landed events instead of one per detection.
-        conditions = " OR ".join(f"({d.condition})" for d in self.detections) or "FALSE"
+        # Each condition on lines of its own, as Detection.render puts it: one that ends with a
+        # line comment would otherwise comment out the rest.
+        conditions = " OR ".join(f"(\n{d.condition}\n)" for d in self.detections) or "FALSE"
         self._candidates = (
             f"CREATE OR REPLACE TABLE {CANDIDATES} AS SELECT * FROM {EVENTS} WHERE {conditions}"
         )
@@ -398,11 +408,14 @@ class Engine:
 
     def _stored_path(self, statement: str) -> Path | None:
         """Where `translations` keeps the translation of `statement`: named by what the
-        translation depends on, the statement, the plan and the libraries that translate it."""
+        translation depends on, the statement, the plan, the libraries that translate it and
+        the runner's own code that does (_TRANSLATING_CODE)."""
         if self._translations is None:
             return None
         versions = [metadata.version(name) for name in ("fakesnow", "sqlglot", "duckdb")]
-        key = json.dumps([_TRANSLATION_FORMAT, versions, self._accelerate, statement])
+        key = json.dumps(
+            [_TRANSLATION_FORMAT, _TRANSLATING_CODE, versions, self._accelerate, statement]
+        )
         return self._translations / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
 
     def _stored(self, statement: str) -> list[tuple[str, Any]] | None:
@@ -414,7 +427,11 @@ class Engine:
         except (OSError, ValueError):
             return None
         if not isinstance(kept, list) or not all(
-            isinstance(s, str) and (p is None or isinstance(p, list)) for s, p in kept
+            isinstance(pair, list)
+            and len(pair) == 2
+            and isinstance(pair[0], str)
+            and (pair[1] is None or isinstance(pair[1], list))
+            for pair in kept
         ):
             return None
         return [(s, p) for s, p in kept]

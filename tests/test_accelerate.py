@@ -4,6 +4,7 @@ test_detect_scale, these check each rewrite at its edges."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,12 @@ import pytest
 from fakesnow.instance import FakeSnow
 from support import log_file, write_file
 
+from detect import engine as engine_module
 from detect.accelerate import merge_as_insert, object_construct_macro
-from detect.engine import NEW_EVENTS, Engine
+from detect.engine import EVENTS, NEW_EVENTS, Engine
+from lib.detections import load_detections
+
+PACK = {d.id: d for d in load_detections()}
 
 MERGE = """
 MERGE INTO DB.S.T AS t
@@ -112,3 +117,74 @@ def test_the_accelerated_identity_is_fakesnows_for_any_json(tmp_path: Path) -> N
     assert hashes[0] == hashes[1]
     # One event however it is spelled: each file's copy has the same identity.
     assert len(hashes[1]) == 2 * len({h for _, h in hashes[1]}) == 2 * len(records)
+
+
+def test_a_record_that_is_a_json_string_has_fakesnows_identity(tmp_path: Path) -> None:
+    """`value::string` of a JSON string is its text without the quotes (fakesnow: `->> '$'`,
+    as in Snowflake), not the JSON (`"..."`): a record that is a string (or any other scalar)
+    lands with the eventHash, and so the surrogate eventID, of the literal plan."""
+    records = ["not an event", 'caf\u00e9 "quoted"', "", 1.5, 12345678901234567890123, True, [1]]
+    files = [log_file(tmp_path / "scalars.json", records)]
+    landed = []
+    for engine in (Engine([], accelerate=False), Engine([])):
+        assert engine.load(files) == []
+        engine.land()
+        _, rows = engine.query(f"SELECT eventID, eventHash FROM {EVENTS} ORDER BY 1, 2")
+        landed.append(rows)
+    assert len(landed[0]) == len(records)
+    assert landed[1] == landed[0]
+
+
+def test_a_condition_ending_in_a_line_comment_is_kept_apart_from_the_others(
+    tmp_path: Path,
+) -> None:
+    """A detection's condition may end with a `--` comment, as the stack renders it (its own
+    line before the closing parenthesis, Detection.render): the runner's table of candidates
+    joins every condition with OR, where such a comment must not swallow the others."""
+    root = PACK["cis_root_usage"]
+    commented = dataclasses.replace(root, condition=f"{root.condition}  -- as the CIS filter")
+    files = [log_file(tmp_path / "root.json", [c.event for c in root.tests])]
+    found = []
+    for accelerate in (False, True):
+        engine = Engine([commented, PACK["cis_vpc_changes"]], accelerate=accelerate)
+        engine.run(files)
+        found.append(engine.persisted_findings())
+    assert found[0] and found[1] == found[0]
+
+
+@pytest.mark.parametrize("kept", ["[1]", "[null]", "[[]]", '[["SELECT 1"]]', '[["a", null, 1]]'])
+def test_a_kept_translation_of_another_shape_is_made_again(tmp_path: Path, kept: str) -> None:
+    """A translation file that is JSON but not a list of [statement, parameters] is unreadable,
+    like a damaged one: translated again, not a traceback."""
+    root = PACK["cis_root_usage"]
+    files = [log_file(tmp_path / "root.json", [c.event for c in root.tests])]
+    folder = tmp_path / "translations"
+    first = Engine([root], translations=folder)
+    first.run(files)
+    for path in folder.iterdir():
+        path.write_text(kept)
+    again = Engine([root], translations=folder)
+    again.run(files)
+    assert again.persisted_findings() == first.persisted_findings()
+
+
+def test_merge_as_insert_without_a_column_list_is_left_to_fakesnow() -> None:
+    """`WHEN NOT MATCHED THEN INSERT VALUES (...)` (Snowflake's column list is optional): None,
+    as for any statement it does not rewrite, rather than an AttributeError."""
+    statement = "MERGE INTO T USING S ON T.id = S.id WHEN NOT MATCHED THEN INSERT VALUES (S.id)"
+    assert merge_as_insert(statement) is None
+
+
+def test_a_translation_kept_by_other_runner_code_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What fakesnow is handed depends on the runner's code (merge_as_insert): a translation
+    kept by another version of it is made again, beside the other."""
+    root = PACK["cis_root_usage"]
+    files = [log_file(tmp_path / "root.json", [c.event for c in root.tests])]
+    folder = tmp_path / "translations"
+    Engine([root], translations=folder).run(files)
+    kept = len(list(folder.iterdir()))
+    monkeypatch.setattr(engine_module, "_TRANSLATING_CODE", "another version of the runner")
+    Engine([root], translations=folder).run(files)
+    assert len(list(folder.iterdir())) == 2 * kept
