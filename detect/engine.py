@@ -60,12 +60,10 @@ LANDING_FILES = 250
 BATCH_OBJECT_BYTES = 16 * 2**20
 MAX_OBJECT_BYTES = 2**30
 Lost = Literal["file", "part", "nothing"]
-# Changes when what `Engine._store` writes, or how a translation is made, changes.
-_TRANSLATION_FORMAT = 1
 # The code that makes a translation besides fakesnow, sqlglot and DuckDB: this module (what it
-# hands fakesnow, what it records) and detect/accelerate.py (merge_as_insert). A translation
-# kept by another version of either (an upgrade, another checkout sharing the cache folder) is
-# not used, whether or not _TRANSLATION_FORMAT was changed with it.
+# hands fakesnow, what it records, how `Engine._store` writes it) and detect/accelerate.py
+# (merge_as_insert). A translation kept by another version of either (an upgrade, another
+# checkout sharing the cache folder) is not used.
 _TRANSLATING_CODE = hashlib.sha256(
     Path(__file__).read_bytes() + Path(accelerate.__file__).read_bytes()
 ).hexdigest()
@@ -413,9 +411,7 @@ class Engine:
         if self._translations is None:
             return None
         versions = [metadata.version(name) for name in ("fakesnow", "sqlglot", "duckdb")]
-        key = json.dumps(
-            [_TRANSLATION_FORMAT, _TRANSLATING_CODE, versions, self._accelerate, statement]
-        )
+        key = json.dumps([_TRANSLATING_CODE, versions, self._accelerate, statement])
         return self._translations / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
 
     def _stored(self, statement: str) -> list[tuple[str, Any]] | None:
