@@ -362,7 +362,10 @@ class Engine:
             problems.extend(self.load(ordered[start : start + batch_files], progress))
             self.land()
             self._events_emptied += self._raw_count()
-            self._duck.execute(f"DELETE FROM {RAW_TABLE}")
+            # Emptied by a new table: DuckDB keeps deleted rows in memory until a checkpoint
+            # (https://duckdb.org/docs/2.0/sql/statements/checkpoint), which would hold every
+            # batch's raw rows, and a checkpoint compresses every table, which costs more.
+            self._execute(sql.create_table(RAW_TABLE, schema.RAW_COLUMNS, replace=True))
         self.persist_findings()
         return problems
 

@@ -204,9 +204,11 @@ def findings_summary_statement(findings: str) -> str:
     return load_sql("findings_summary.sql").format(findings=findings)
 
 
-def create_table(name: str, columns: tuple[Column, ...]) -> str:
-    """DDL for the embedded engine; the stack declares the same columns as Table resources."""
-    return f"CREATE TABLE {name} ({', '.join(_declared(c) for c in columns)})"
+def create_table(name: str, columns: tuple[Column, ...], replace: bool = False) -> str:
+    """DDL for the embedded engine (`replace`: a new, empty table in place of the one of that
+    name); the stack declares the same columns as Table resources."""
+    create = "CREATE OR REPLACE TABLE" if replace else "CREATE TABLE"
+    return f"{create} {name} ({', '.join(_declared(c) for c in columns)})"
 
 
 def _declared(column: Column) -> str:

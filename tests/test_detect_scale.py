@@ -210,9 +210,10 @@ def test_a_repeated_statement_is_translated_once_and_gives_fakesnows_rows(
     problems = engine.run(files, 2)
     engine.persist_findings()
     # Each insert-only MERGE runs as the INSERT it amounts to (detect/accelerate.py), the
-    # findings MERGE after the table of the events that meet a condition is made.
+    # findings MERGE after the table of the events that meet a condition is made; the raw
+    # table is made anew after each batch.
     merges = [s for s in translated if s.startswith(TRANSLATED)]
-    assert len(merges) == 3, "each statement is translated once, however often it runs"
+    assert len(merges) == 4, "each statement is translated once, however often it runs"
     assert outcome(engine, problems) == one_run
 
     # The same batches with every statement translated by fakesnow as it runs.
@@ -231,6 +232,15 @@ def test_a_repeated_statement_is_translated_once_and_gives_fakesnows_rows(
     assert count == len(one_run["findings"])
 
 
+def test_a_landed_batch_leaves_none_of_its_raw_rows_in_memory(files: list[str]) -> None:
+    """Deleted rows stay in DuckDB's memory until a checkpoint: each batch's raw rows must go
+    with the batch, or the raw table holds the whole input."""
+    engine = Engine(DETECTIONS)
+    engine.run(files, 2)
+    storage = f"SELECT count(*) FROM pragma_storage_info('{engine_module.RAW_TABLE}')"
+    assert engine._duck.execute(storage).fetchone() == (0,)
+
+
 def test_a_translation_is_kept_for_the_next_run_and_made_again_when_unreadable(
     files: list[str], one_run: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -240,7 +250,7 @@ def test_a_translation_is_kept_for_the_next_run_and_made_again_when_unreadable(
     folder = tmp_path / "translations"
     Engine(DETECTIONS, translations=folder).run(files[:1])
     kept = sorted(folder.iterdir())
-    assert len(kept) == 3 and all(path.suffix == ".json" for path in kept)
+    assert len(kept) == 4 and all(path.suffix == ".json" for path in kept)
 
     def run_counting(engine: Engine) -> tuple[dict[str, Any], int]:
         cursor = engine._cursor
@@ -262,13 +272,13 @@ def test_a_translation_is_kept_for_the_next_run_and_made_again_when_unreadable(
     assert run_counting(Engine(DETECTIONS, translations=folder)) == (one_run, 0)
     # Another plan or other libraries make other translations, kept beside these.
     Engine(DETECTIONS, accelerate=False, translations=folder).run(files[:1])
-    assert len(list(folder.iterdir())) == 5
+    assert len(list(folder.iterdir())) == 7
 
     unwritable = tmp_path / "a file, not a folder"
     unwritable.write_text("")
     assert run_counting(Engine(DETECTIONS, translations=unwritable / "translations")) == (
         one_run,
-        3,
+        4,
     )
 
 
@@ -312,8 +322,8 @@ def test_the_command_keeps_its_translations_in_the_users_cache(
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert detect(*files)[0] == 1  # one unreadable file
-    assert len(list((tmp_path / "cache" / "cloudtrail-snowflake" / "translations").iterdir())) == 3
+    assert len(list((tmp_path / "cache" / "cloudtrail-snowflake" / "translations").iterdir())) == 4
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert detect(*files)[0] == 1
-    assert len(list((tmp_path / "home" / ".cache" / "cloudtrail-snowflake").rglob("*.json"))) == 3
+    assert len(list((tmp_path / "home" / ".cache" / "cloudtrail-snowflake").rglob("*.json"))) == 4
