@@ -191,6 +191,19 @@ def test_the_progress_counts_every_file_once(files: list[str]) -> None:
     assert advanced == [3, 3, 1]
 
 
+def recording(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The statements `engine` hands fakesnow from now on (until `monkeypatch.undo()`)."""
+    cursor = engine._cursor
+    execute, statements = cursor.execute, []
+
+    def counting(statement: str, *args: Any, **kwargs: Any) -> Any:
+        statements.append(statement)
+        return execute(statement, *args, **kwargs)
+
+    monkeypatch.setattr(cursor, "execute", counting)
+    return statements
+
+
 def test_a_repeated_statement_is_translated_once_and_gives_fakesnows_rows(
     files: list[str], one_run: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -198,15 +211,7 @@ def test_a_repeated_statement_is_translated_once_and_gives_fakesnows_rows(
     fakesnow's DuckDB statements of the first time: the same rows as fakesnow translating each
     run (the plain run, and a run whose every statement goes through fakesnow)."""
     engine = Engine(DETECTIONS)
-    cursor = engine._cursor
-    translated: list[str] = []
-    execute = cursor.execute
-
-    def counting(statement: str, *args: Any, **kwargs: Any) -> Any:
-        translated.append(statement)
-        return execute(statement, *args, **kwargs)
-
-    monkeypatch.setattr(cursor, "execute", counting)
+    translated = recording(engine, monkeypatch)
     problems = engine.run(files, 2)
     engine.persist_findings()
     # Each insert-only MERGE runs as the INSERT it amounts to (detect/accelerate.py), the
@@ -253,14 +258,7 @@ def test_a_translation_is_kept_for_the_next_run_and_made_again_when_unreadable(
     assert len(kept) == 4 and all(path.suffix == ".json" for path in kept)
 
     def run_counting(engine: Engine) -> tuple[dict[str, Any], int]:
-        cursor = engine._cursor
-        execute, statements = cursor.execute, []
-
-        def counting(statement: str, *args: Any, **kwargs: Any) -> Any:
-            statements.append(statement)
-            return execute(statement, *args, **kwargs)
-
-        monkeypatch.setattr(cursor, "execute", counting)
+        statements = recording(engine, monkeypatch)
         problems = engine.run(files, 2)
         monkeypatch.undo()
         return outcome(engine, problems), sum(s.startswith(TRANSLATED) for s in statements)
