@@ -171,7 +171,7 @@ def compile_flatten(statement: str) -> str | None:
     )
 
 
-def merge_as_insert(statement: str) -> str | None:
+def merge_as_insert(statement: str, matched: str | None = None) -> str | None:
     """`MERGE INTO t USING s ON c WHEN NOT MATCHED THEN INSERT (columns) VALUES (values)` as
     the INSERT it amounts to: `INSERT INTO t (columns) SELECT values FROM s WHERE NOT EXISTS
     (SELECT 1 FROM t WHERE c)`, in Snowflake SQL. A NOT MATCHED clause inserts each source row
@@ -179,7 +179,8 @@ def merge_as_insert(statement: str) -> str | None:
     that anti-join. fakesnow runs a MERGE as a full outer join of the whole target with the
     source, written to a table of candidates and then inserted: each batch the runner lands
     would pass every event landed before. Any other MERGE (a MATCHED clause, a condition on the
-    clause, an INSERT without its column list) returns None."""
+    clause, an INSERT without its column list) returns None. `matched`: the table or view the
+    source rows are matched with, in place of the target (which it must include)."""
     try:
         tree = sqlglot.parse_one(statement, read="snowflake")
     except sqlglot.errors.ParseError:
@@ -200,11 +201,12 @@ def merge_as_insert(statement: str) -> str | None:
     target = tree.this
     table = target.copy()
     table.set("alias", None)
+    alias = target.alias_or_name
     values = ", ".join(value.sql("snowflake") for value in insert.expression.expressions)
     return (
         f"INSERT INTO {table.sql('snowflake')} {insert.this.sql('snowflake')} "
         f"SELECT {values} FROM {tree.args['using'].sql('snowflake')} "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {target.sql('snowflake')} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {matched or table.sql('snowflake')} AS {alias} "
         f"WHERE {tree.args['on'].sql('snowflake')})"
     )
 

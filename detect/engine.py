@@ -39,6 +39,16 @@ VIEW = sql.qualified(DATABASE, SCHEMA, schema.CLOUDTRAIL_VIEW)
 FINDINGS = sql.qualified(DATABASE, SCHEMA, schema.FINDINGS_TABLE)
 # The landed events that meet a detection's condition (`persist_findings`).
 CANDIDATES = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_CANDIDATES")
+# The events of the batches `run` landed, moved out of the events table after each batch
+# (`_retire`): in full those that meet a detection's condition (KEPT), and of every one what the
+# next batches' landing and the odd-event counts read (SEEN, the other columns NULL). LANDED is
+# every landed event, as the landing compares with it.
+KEPT = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_KEPT")
+SEEN = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_SEEN")
+LANDED = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_LANDED")
+# What SEEN keeps of each event: its identity (events_merge.sql), where it came from, and what
+# `odd_events` reads.
+SEEN_COLUMNS = ("eventHash", "eventDate", "eventTime", "eventID", "sourceFile", "untyped")
 SUPPRESSIONS = sql.qualified(DATABASE, SCHEMA, schema.SUPPRESSIONS_TABLE)
 
 # fakesnow fetches DB-API results through Arrow, which DuckDB remarks on at every query.
@@ -122,6 +132,11 @@ class Engine:
         self._cursor.execute(sql.create_table(EVENTS, schema.EVENT_COLUMNS))
         self._cursor.execute(sql.create_table(FINDINGS, schema.FINDING_COLUMNS))
         self._cursor.execute(sql.create_table(SUPPRESSIONS, schema.SUPPRESSION_COLUMNS))
+        for table in (KEPT, SEEN):
+            self._cursor.execute(sql.create_table(table, schema.EVENT_COLUMNS))
+        self._cursor.execute(
+            f"CREATE VIEW {LANDED} AS SELECT * FROM {EVENTS} UNION ALL SELECT * FROM {SEEN}"
+        )
         flatten = sql.events_flatten_statement(RAW_TABLE)
         faster = compile_flatten(flatten) if accelerate else None
         self.accelerated = faster is not None
@@ -138,7 +153,14 @@ class Engine:
         # line comment would otherwise comment out the rest.
         conditions = " OR ".join(f"(\n{d.condition}\n)" for d in self.detections) or "FALSE"
         self._candidates = (
-            f"CREATE OR REPLACE TABLE {CANDIDATES} AS SELECT * FROM {EVENTS} WHERE {conditions}"
+            f"CREATE OR REPLACE TABLE {CANDIDATES} AS SELECT * FROM {KEPT} "
+            f"UNION ALL SELECT * FROM {EVENTS} WHERE {conditions}"
+        )
+        seen = ", ".join(SEEN_COLUMNS)
+        self._retiring = (
+            f"INSERT INTO {KEPT} SELECT * FROM {EVENTS} WHERE {conditions}",
+            f"INSERT INTO {SEEN} ({seen}) SELECT {seen} FROM {EVENTS}",
+            sql.create_table(EVENTS, schema.EVENT_COLUMNS, replace=True),
         )
         examined = CANDIDATES if accelerate else EVENTS
         # The stack's findings task reads the stream on the events table; here every landed
@@ -349,10 +371,10 @@ class Engine:
         take files as they come: each batch is loaded in the raw table, landed (an event landed
         by an earlier batch is skipped) and emptied from the raw table. Then the findings are
         persisted over every landed event at once, as `findings` does: a dedup key's alert
-        goes to its earliest finding whatever file it came in. The raw table never holds more
-        than a batch; the events table is the one thing that grows, and past the memory limit
-        (`limit_memory`) DuckDB keeps it in its spill folder. Returns what was wrong with the
-        files."""
+        goes to its earliest finding whatever file it came in. Neither the raw table nor, with
+        the faster plan, the events table holds more than a batch (`_retire`); what grows is
+        what is kept of the landed events, and past the memory limit (`limit_memory`) DuckDB
+        keeps it in its spill folder. Returns what was wrong with the files."""
         problems: list[FileProblem] = []
         # In name order: of an event's copies, the landing MERGE keeps the one loaded first, and
         # of those loaded together the first by file name; taking the files in that order makes
@@ -366,8 +388,20 @@ class Engine:
             # (https://duckdb.org/docs/2.0/sql/statements/checkpoint), which would hold every
             # batch's raw rows, and a checkpoint compresses every table, which costs more.
             self._execute(sql.create_table(RAW_TABLE, schema.RAW_COLUMNS, replace=True))
+            if self._accelerate:
+                self._retire()
         self.persist_findings()
         return problems
+
+    def _retire(self) -> None:
+        """Moves the landed events out of the events table: in full those a detection reads
+        (KEPT: every event it reads meets its condition, Detection.select), and of every one
+        what later batches and `odd_events` read (SEEN). The landing of later batches compares
+        with both (LANDED), so an event landed before is still skipped, and the events table
+        holds one batch, not the whole input. Only with the faster plan, whose landing reads
+        LANDED (merge_as_insert); the events table is made anew, which frees its memory."""
+        for statement in self._retiring:
+            self._execute(statement)
 
     def land(self) -> None:
         """Lands what was loaded in the typed events table (events_merge.sql, as the stack's
@@ -395,7 +429,9 @@ class Engine:
             recorder = _Recorder(self._cursor._duck_conn)
             # fakesnow runs what it translated on this attribute (fakesnow/cursor.py, pinned).
             self._cursor._duck_conn = cast(duckdb.DuckDBPyConnection, recorder)
-            faster = merge_as_insert(statement) if self._accelerate else None
+            # The landing compares with every event landed, retired or not (`_retire`).
+            landed = LANDED if statement == self._events_merge else None
+            faster = merge_as_insert(statement, landed) if self._accelerate else None
             try:
                 self._cursor.execute(faster or statement)
             finally:
@@ -491,7 +527,7 @@ class Engine:
         (events_merge.sql), and this says how many for the user to look at."""
         self._cursor.execute(
             f"SELECT untyped, eventTime IS NULL, STARTSWITH(eventID, '{sql.SURROGATE_ID_PREFIX}') "
-            f"FROM {EVENTS} WHERE untyped IS NOT NULL OR eventTime IS NULL "
+            f"FROM {LANDED} WHERE untyped IS NOT NULL OR eventTime IS NULL "
             f"OR STARTSWITH(eventID, '{sql.SURROGATE_ID_PREFIX}')"
         )
         # fakesnow upper-cases the keys OBJECT_CONSTRUCT builds inside a MERGE; Snowflake does not.

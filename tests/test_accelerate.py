@@ -44,6 +44,11 @@ def target_after(statement: str) -> list[tuple[Any, ...]]:
         "(2, NULL, 'same, no day'), (3, NULL, 'new'), (4, '2026-11-27', 'twice'), "
         "(4, '2026-11-27', 'twice')"
     )
+    # Rows moved out of T that the runner's landing still matches with (merge_as_insert's
+    # `matched`, as Engine._retire uses it).
+    cur.execute("CREATE TABLE MOVED (id INT, day DATE, note VARCHAR)")
+    cur.execute("INSERT INTO MOVED VALUES (3, NULL, 'moved')")
+    cur.execute("CREATE VIEW BOTH_ AS SELECT * FROM T UNION ALL SELECT * FROM MOVED")
     cur.execute(statement)
     cur.execute("SELECT * FROM T ORDER BY id, day, note")
     return [tuple(row) for row in cur.fetchall()]
@@ -56,6 +61,13 @@ def test_an_insert_only_merge_is_the_insert_it_amounts_to() -> None:
     assert after == target_after(MERGE)
     # Sanity of the reference itself: matched rows are left, every other source row inserted.
     assert sorted(row[2] for row in after) == ["kept", "kept", "new", "other day", "twice", "twice"]
+
+
+def test_an_insert_matched_with_more_than_its_target_skips_what_that_holds() -> None:
+    insert = merge_as_insert(MERGE, "DB.S.BOTH_")
+    assert insert is not None
+    after = target_after(insert)
+    assert sorted(row[2] for row in after) == ["kept", "kept", "other day", "twice", "twice"]
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from support import log_file, write_file
 from detect import engine as engine_module
 from detect.cli import EXIT_UNFINISHED, EXIT_USAGE, main
 from detect.engine import EVENTS, FINDINGS, Engine, FileProblem
-from lib import schema, sql
+from lib import sql
 from lib.detections import Dedup, Detection, Threshold, load_detections
 
 PACK = {d.id: d for d in load_detections()}
@@ -99,10 +99,12 @@ def deliveries(folder: Path) -> list[str]:
 
 
 def outcome(engine: Engine, problems: list[FileProblem]) -> dict[str, Any]:
-    """Everything a run reports, and the events table (but the load time, the clock's)."""
-    columns = [c.name for c in schema.EVENT_COLUMNS if c.name != "loadedAt"]
+    """Everything a run reports, and the events landed: what the runner keeps of each after
+    its batch (engine_module.SEEN_COLUMNS; the events a detection reads, it keeps whole, and
+    the findings show them)."""
+    columns = list(engine_module.SEEN_COLUMNS)
     _, events = engine.query(
-        f"SELECT {', '.join(columns)} FROM {EVENTS} ORDER BY eventHash, sourceFile"
+        f"SELECT {', '.join(columns)} FROM {engine_module.LANDED} ORDER BY eventHash, sourceFile"
     )
     untyped = columns.index("untyped")
     return {
@@ -215,10 +217,10 @@ def test_a_repeated_statement_is_translated_once_and_gives_fakesnows_rows(
     problems = engine.run(files, 2)
     engine.persist_findings()
     # Each insert-only MERGE runs as the INSERT it amounts to (detect/accelerate.py), the
-    # findings MERGE after the table of the events that meet a condition is made; the raw
-    # table is made anew after each batch.
+    # findings MERGE after the table of the events that meet a condition is made; after each
+    # batch the raw table is made anew and the landed events retired (three statements).
     merges = [s for s in translated if s.startswith(TRANSLATED)]
-    assert len(merges) == 4, "each statement is translated once, however often it runs"
+    assert len(merges) == 7, "each statement is translated once, however often it runs"
     assert outcome(engine, problems) == one_run
 
     # The same batches with every statement translated by fakesnow as it runs.
@@ -237,13 +239,20 @@ def test_a_repeated_statement_is_translated_once_and_gives_fakesnows_rows(
     assert count == len(one_run["findings"])
 
 
-def test_a_landed_batch_leaves_none_of_its_raw_rows_in_memory(files: list[str]) -> None:
+def test_a_landed_batch_leaves_none_of_its_raw_rows_or_whole_events_in_memory(
+    files: list[str],
+) -> None:
     """Deleted rows stay in DuckDB's memory until a checkpoint: each batch's raw rows must go
-    with the batch, or the raw table holds the whole input."""
+    with the batch, or the raw table holds the whole input; and its landed events, but for
+    what the next batches and the detections read (test_batches_give_what_one_run_gives
+    checks that they still find it), or the events table does."""
     engine = Engine(DETECTIONS)
     engine.run(files, 2)
-    storage = f"SELECT count(*) FROM pragma_storage_info('{engine_module.RAW_TABLE}')"
-    assert engine._duck.execute(storage).fetchone() == (0,)
+    for table in (engine_module.RAW_TABLE, EVENTS):
+        storage = f"SELECT count(*) FROM pragma_storage_info('{table}')"
+        assert engine._duck.execute(storage).fetchone() == (0,), table
+    (seen,) = engine.query(f"SELECT COUNT(*) FROM {engine_module.SEEN}")[1]
+    assert seen == (15,)
 
 
 def test_a_translation_is_kept_for_the_next_run_and_made_again_when_unreadable(
@@ -255,7 +264,7 @@ def test_a_translation_is_kept_for_the_next_run_and_made_again_when_unreadable(
     folder = tmp_path / "translations"
     Engine(DETECTIONS, translations=folder).run(files[:1])
     kept = sorted(folder.iterdir())
-    assert len(kept) == 4 and all(path.suffix == ".json" for path in kept)
+    assert len(kept) == 7 and all(path.suffix == ".json" for path in kept)
 
     def run_counting(engine: Engine) -> tuple[dict[str, Any], int]:
         statements = recording(engine, monkeypatch)
@@ -270,13 +279,13 @@ def test_a_translation_is_kept_for_the_next_run_and_made_again_when_unreadable(
     assert run_counting(Engine(DETECTIONS, translations=folder)) == (one_run, 0)
     # Another plan or other libraries make other translations, kept beside these.
     Engine(DETECTIONS, accelerate=False, translations=folder).run(files[:1])
-    assert len(list(folder.iterdir())) == 7
+    assert len(list(folder.iterdir())) == 10
 
     unwritable = tmp_path / "a file, not a folder"
     unwritable.write_text("")
     assert run_counting(Engine(DETECTIONS, translations=unwritable / "translations")) == (
         one_run,
-        4,
+        7,
     )
 
 
@@ -320,8 +329,8 @@ def test_the_command_keeps_its_translations_in_the_users_cache(
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert detect(*files)[0] == 1  # one unreadable file
-    assert len(list((tmp_path / "cache" / "cloudtrail-snowflake" / "translations").iterdir())) == 4
+    assert len(list((tmp_path / "cache" / "cloudtrail-snowflake" / "translations").iterdir())) == 7
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert detect(*files)[0] == 1
-    assert len(list((tmp_path / "home" / ".cache" / "cloudtrail-snowflake").rglob("*.json"))) == 4
+    assert len(list((tmp_path / "home" / ".cache" / "cloudtrail-snowflake").rglob("*.json"))) == 7
