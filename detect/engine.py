@@ -49,6 +49,9 @@ LANDED = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_LANDED")
 # What SEEN keeps of each event: its identity (events_merge.sql), where it came from, and what
 # `odd_events` reads.
 SEEN_COLUMNS = ("eventHash", "eventDate", "eventTime", "eventID", "sourceFile", "untyped")
+# The `cloudtrail` view over what the events table holds and what `_retire` kept in full: every
+# event a detection reads, whether or not `run` moved it out (`detected`).
+EXAMINED = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_EXAMINED")
 SUPPRESSIONS = sql.qualified(DATABASE, SCHEMA, schema.SUPPRESSIONS_TABLE)
 
 # fakesnow fetches DB-API results through Arrow, which DuckDB remarks on at every query.
@@ -145,6 +148,10 @@ class Engine:
         else:
             self._duck.execute(f"CREATE VIEW {NEW_EVENTS} AS {faster}")
         self._cursor.execute(f"CREATE VIEW {VIEW} AS {sql.cloudtrail_view_statement(EVENTS)}")
+        kept_and_landing = f"(SELECT * FROM {KEPT} UNION ALL SELECT * FROM {EVENTS})"
+        self._cursor.execute(
+            f"CREATE VIEW {EXAMINED} AS {sql.cloudtrail_view_statement(kept_and_landing)}"
+        )
         self._events_merge = sql.events_merge_statement(EVENTS, NEW_EVENTS)
         # Every event a detection reads meets its condition (Detection.select), so with the
         # faster plan the detections read just the events that meet one: one pass over the
@@ -374,7 +381,10 @@ class Engine:
         goes to its earliest finding whatever file it came in. Neither the raw table nor, with
         the faster plan, the events table holds more than a batch (`_retire`); what grows is
         what is kept of the landed events, and past the memory limit (`limit_memory`) DuckDB
-        keeps it in its spill folder. Returns what was wrong with the files."""
+        keeps it in its spill folder. So, with the faster plan, the events table and the
+        `cloudtrail` view hold none of the events `run` landed afterwards: `query` finds them
+        in CLOUDTRAIL_KEPT (the events a detection reads) and CLOUDTRAIL_LANDED (what is kept of
+        every one); `detected` reads KEPT as well. Returns what was wrong with the files."""
         problems: list[FileProblem] = []
         # In name order: of an event's copies, the landing MERGE keeps the one loaded first, and
         # of those loaded together the first by file name; taking the files in that order makes
@@ -499,8 +509,9 @@ class Engine:
     def detected(self) -> list[Finding]:
         """What the detections find over the `cloudtrail` view (what the stack's DETECT_ALL
         view returns, FINDING_KEYS): one row per detection and event, before any suppression
-        or dedup."""
-        inline = {d.id: f"({d.select(VIEW, VIEW)})" for d in self.detections}
+        or dedup. After `run` the view holds none of the events it landed (`_retire`): this
+        reads it with the events kept in full (EXAMINED), every event a detection reads."""
+        inline = {d.id: f"({d.select(EXAMINED, EXAMINED)})" for d in self.detections}
         self._cursor.execute(
             f"{findings_statement(self.detections, inline)} ORDER BY {_REPORTED_ORDER}"
         )

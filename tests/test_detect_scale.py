@@ -187,6 +187,22 @@ def test_files_given_out_of_order_give_what_one_run_gives(
     assert outcome(engine, problems) == one_run
 
 
+def test_what_the_detections_find_after_a_run_is_what_they_find_in_one_run(
+    files: list[str],
+) -> None:
+    """`detected` after `run`: the events it landed have left the events table (and the
+    `cloudtrail` view over it, Engine._retire), but not the detections' findings."""
+    plain = Engine(DETECTIONS, accelerate=False)
+    plain.load(files)
+    plain.land()
+    expected = plain.detected()
+    assert expected
+    for accelerate in (True, False):
+        engine = Engine(DETECTIONS, accelerate=accelerate)
+        engine.run(files, 2)
+        assert engine.detected() == expected, accelerate
+
+
 def test_the_progress_counts_every_file_once(files: list[str]) -> None:
     advanced: list[int] = []
     Engine([PACK["cis_root_usage"]]).run(files, 3, advanced.append)
