@@ -153,6 +153,11 @@ class Engine:
             f"CREATE VIEW {EXAMINED} AS {sql.cloudtrail_view_statement(kept_and_landing)}"
         )
         self._events_merge = sql.events_merge_statement(EVENTS, NEW_EVENTS)
+        # Only a landing that matches with the events moved out (merge_as_insert's `matched`)
+        # lets `run` move them out: the MERGE would land them again.
+        self._retiring_events = (
+            accelerate and merge_as_insert(self._events_merge, LANDED) is not None
+        )
         # Every event a detection reads meets its condition (Detection.select), so with the
         # faster plan the detections read just the events that meet one: one pass over the
         # landed events instead of one per detection.
@@ -398,7 +403,7 @@ class Engine:
             # (https://duckdb.org/docs/2.0/sql/statements/checkpoint), which would hold every
             # batch's raw rows, and a checkpoint compresses every table, which costs more.
             self._execute(sql.create_table(RAW_TABLE, schema.RAW_COLUMNS, replace=True))
-            if self._accelerate:
+            if self._retiring_events:
                 self._retire()
         self.persist_findings()
         return problems

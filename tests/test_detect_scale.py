@@ -176,6 +176,21 @@ def test_batches_give_what_one_run_gives(
     assert outcome(engine, problems) == one_run
 
 
+def test_events_no_detection_reads_are_landed_once_across_batches(files: list[str]) -> None:
+    """With one detection, most events meet no condition: of those only what the landing
+    matches with is kept after their batch, and their copies in later batches are still
+    skipped (the same landed events and odd counts as one plain run)."""
+    root = [PACK["cis_root_usage"]]
+    literal = Engine(root, accelerate=False)
+    problems = literal.load(files)
+    literal.query(sql.events_merge_statement(EVENTS, engine_module.NEW_EVENTS))
+    literal.query(literal._findings_merge)
+    engine = Engine(root)
+    assert outcome(engine, engine.run(files, 1)) == outcome(literal, problems)
+    (kept,) = engine.query(f"SELECT COUNT(*) FROM {engine_module.KEPT}")[1]
+    assert 0 < kept[0] < len(outcome(literal, problems)["events"])
+
+
 @pytest.mark.parametrize("batch_files", [1, 3])
 def test_files_given_out_of_order_give_what_one_run_gives(
     files: list[str], one_run: dict[str, Any], batch_files: int
