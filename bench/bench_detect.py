@@ -16,10 +16,8 @@ baseline at each number of events: wall time, events/s, peak RSS, the ratio.
 from __future__ import annotations
 
 import argparse
-import atexit
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -33,11 +31,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from detect import generate  # noqa: E402
-
-# Where the measured runs keep the runner's translations: a folder of this benchmark's own,
-# removed when it ends.
-CACHE = {"XDG_CACHE_HOME": tempfile.mkdtemp(prefix="bench-cache-")}
-atexit.register(shutil.rmtree, CACHE["XDG_CACHE_HOME"], ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -206,12 +199,10 @@ def measure_runner(folder: Path) -> dict[str, Any]:
 
 
 def child(*argv: str) -> tuple[str, float, float]:
-    """Runs argv in a fresh process: its output, wall seconds and its own peak RSS (MiB). The
-    runner keeps its translations in CACHE (`translations_folder`): the first run makes
-    them, as a user's first run does, the others reuse them."""
+    """Runs argv in a fresh process: its output, wall seconds and its own peak RSS (MiB)."""
     with tempfile.TemporaryFile("w+") as out:
         started = time.perf_counter()
-        process = subprocess.Popen(argv, stdout=out, cwd=ROOT, env={**os.environ, **CACHE})
+        process = subprocess.Popen(argv, stdout=out, cwd=ROOT)
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -313,6 +304,15 @@ def main() -> int:
         measure = measure_runner if args.measure == "runner" else measure_duckdb
         print(json.dumps(measure(args.folder)))
         return 0
+    # The runner's translations (`translations_folder`) in a folder of the benchmark's own,
+    # which every measured process inherits: the first run makes them, as a user's first run
+    # does, the others reuse them.
+    with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache:
+        os.environ["XDG_CACHE_HOME"] = cache
+        return benchmark(args)
+
+
+def benchmark(args: argparse.Namespace) -> int:
     if args.scale:
         sizes = [int(size) for size in args.scale.split(",")]
         scale(sizes, args.events_per_file, args.logs, args.repeat or 1)
