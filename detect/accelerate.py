@@ -13,6 +13,7 @@ the same rows.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
@@ -84,10 +85,116 @@ def _is_whole_value_hash(value: exp.Expression | None) -> bool:
     )
 
 
-def compile_flatten(statement: str) -> str | None:
+@dataclass(frozen=True)
+class FirstCopies:
+    """What `WHERE p IS NOT NULL QUALIFY ROW_NUMBER() OVER (PARTITION BY key ORDER BY o1, o2)
+    = 1` keeps of a source: of its rows whose `present` columns are all set, the first of each
+    `key` by `order`, ascending with NULLs last (Snowflake's default order). Columns by the
+    flatten's names for them, upper case."""
+
+    present: tuple[str, ...]
+    key: str
+    order: tuple[str, ...]
+
+
+def first_copies_apart(
+    merge: str, source: str, first_copies: str
+) -> tuple[str, FirstCopies] | None:
+    """A MERGE whose source is `SELECT ... FROM source WHERE p IS NOT NULL QUALIFY ROW_NUMBER()
+    OVER (PARTITION BY k ORDER BY a, b) = 1` (events_merge.sql) as the same MERGE reading
+    `first_copies` without either clause, and what the two kept (FirstCopies), for
+    `compile_flatten` to apply to the split elements before any is parsed: the window then
+    sorts the split's four columns, not the forty of every parsed event. The projections
+    left apply to each row alone, so the rows they make from the copies kept are the same.
+    None for any other shape."""
+    try:
+        tree = sqlglot.parse_one(merge, read="snowflake")
+    except sqlglot.errors.ParseError:
+        return None
+    using = tree.args.get("using") if isinstance(tree, exp.Merge) else None
+    select = using.this if isinstance(using, exp.Subquery) else None
+    if not isinstance(select, exp.Select):
+        return None
+    origin = select.args["from_"].this if select.args.get("from_") else None
+    clauses = {name for name, value in select.args.items() if value}
+    if (
+        not isinstance(origin, exp.Table)
+        or exp.table_name(origin).upper() != source.upper()
+        or not clauses <= {"expressions", "from_", "where", "qualify"}
+        or any(p.find(exp.Window, exp.AggFunc) for p in select.expressions)
+    ):
+        return None
+    present = _present(select.args.get("where"))
+    first = _first(select.args.get("qualify"))
+    if present is None or first is None:
+        return None
+    rest = select.copy()
+    rest.set("where", None)
+    rest.set("qualify", None)
+    # Under the source's alias, which its projections may use.
+    kept = exp.to_table(first_copies)
+    rest.set("from_", exp.From(this=kept.as_(origin.alias) if origin.alias else kept))
+    apart = tree.copy()
+    apart.args["using"].set("this", rest)
+    return apart.sql("snowflake"), FirstCopies(present, *first)
+
+
+def _column(node: exp.Expression | None) -> str | None:
+    """A plain column's name as the flatten names it (upper case); None for anything else."""
+    if isinstance(node, exp.Column) and not node.table:
+        return node.name.upper()
+    return None
+
+
+def _present(where: exp.Expression | None) -> tuple[str, ...] | None:
+    """The columns of `WHERE a IS NOT NULL AND b IS NOT NULL ...`; None for another filter."""
+    if where is None:
+        return ()
+    condition = where.this if isinstance(where, exp.Where) else where
+    if isinstance(condition, exp.And):
+        left, right = _present(condition.this), _present(condition.expression)
+        return None if left is None or right is None else left + right
+    if isinstance(condition, exp.Not) and isinstance(condition.this, exp.Is):
+        name = _column(condition.this.this)
+        if name is not None and isinstance(condition.this.expression, exp.Null):
+            return (name,)
+    return None
+
+
+def _first(qualify: exp.Expression | None) -> tuple[str, tuple[str, ...]] | None:
+    """The key and the order of `QUALIFY ROW_NUMBER() OVER (PARTITION BY key ORDER BY a, b) =
+    1`, each ascending with NULLs last; None for any other QUALIFY."""
+    condition = qualify.this if isinstance(qualify, exp.Qualify) else None
+    if not isinstance(condition, exp.EQ) or condition.expression != exp.Literal.number(1):
+        return None
+    window = condition.this
+    if not isinstance(window, exp.Window) or not isinstance(window.this, exp.RowNumber):
+        return None
+    partition = window.args.get("partition_by") or []
+    order = window.args.get("order")
+    ordered = order.expressions if isinstance(order, exp.Order) else []
+    if window.args.get("spec") or len(partition) != 1 or not ordered:
+        return None
+    key = _column(partition[0])
+    names = [
+        _column(o.this)
+        if isinstance(o, exp.Ordered)
+        and not o.args.get("desc")
+        and o.args.get("nulls_first") is False
+        else None
+        for o in ordered
+    ]
+    if key is None or None in names:
+        return None
+    return key, tuple(name for name in names if name is not None)
+
+
+def compile_flatten(statement: str, first: FirstCopies | None = None) -> str | None:
     """DuckDB SQL equal to `statement` when it is `SELECT value:f::t AS a, value:f:g::string AS
     b, TRY_CAST(value:f::string AS t) AS c, SHA2(value::string, 256) AS d, ..., column AS e
-    FROM table, LATERAL FLATTEN(input => column:key)`; None otherwise."""
+    FROM table, LATERAL FLATTEN(input => column:key)`; None otherwise. With `first`, to what
+    it keeps of those rows, when it reads only the hash and the table's columns: then only
+    the copies kept are parsed."""
     try:
         tree = sqlglot.parse_one(statement, read="snowflake")
     except sqlglot.errors.ParseError:
@@ -108,6 +215,8 @@ def compile_flatten(statement: str) -> str | None:
     # Nested fields, by their top-level key: each object is parsed once for all of them.
     nested: dict[str, list[str]] = {}
     passed: list[str] = []
+    # The columns known before an element is parsed, by name: what `first` may read.
+    split: dict[str, str] = {}
     columns = []
     for projection in tree.expressions:
         value = projection.this if isinstance(projection, exp.Alias) else None
@@ -116,6 +225,7 @@ def compile_flatten(statement: str) -> str | None:
         if isinstance(value, exp.Column) and value.name.lower() != "value":
             # A column of the source table itself (the file name, the load time).
             passed.append(value.name)
+            split[projection.alias.upper()] = f'"{value.name.upper()}"'
             columns.append(f'"{value.name.upper()}" AS {alias}')
             continue
         if _is_whole_value_hash(value):
@@ -126,6 +236,7 @@ def compile_flatten(statement: str) -> str | None:
             # with the split (below): a filter on the hash (the events MERGE's `eventHash IS
             # NOT NULL`) would otherwise be pushed below this projection and hash every
             # element twice.
+            split[projection.alias.upper()] = "_hash"
             columns.append(f"_hash AS {alias}")
             continue
         field = _field(value)
@@ -158,16 +269,29 @@ def compile_flatten(statement: str) -> str | None:
     extracted = "".join(
         f', json_extract_string(e."{top}", {paths!r}) AS "_{top}"' for top, paths in nested.items()
     )
-    return (
-        f"SELECT {', '.join(columns)} FROM "
-        f"(SELECT *{extracted} FROM "
-        f"(SELECT _raw, _hash, from_json(_raw, '{structure}') AS e{kept} FROM "
-        f"(SELECT unnest(_split) AS _raw, "
+    elements_sql = (
+        f"SELECT unnest(_split) AS _raw, "
         f"unnest(list_transform(_split, element -> sha256(CASE WHEN "
         f"starts_with(element::VARCHAR, '\"') THEN element ->> '$' ELSE element::VARCHAR END)"
         f")) AS _hash{kept} "
         f"FROM (SELECT from_json({array[0]}, '{elements}').\"{key}\" AS _split{kept} "
-        f"FROM {table}))))"
+        f"FROM {table})"
+    )
+    if first is not None:
+        named = [*first.present, first.key, *first.order]
+        if not all(name in split for name in named):
+            return None
+        present = " AND ".join(f"{split[name]} IS NOT NULL" for name in first.present)
+        order = ", ".join(f"{split[name]} ASC NULLS LAST" for name in first.order)
+        elements_sql = (
+            f"SELECT * FROM ({elements_sql}) WHERE {present or 'TRUE'} "
+            f"QUALIFY ROW_NUMBER() OVER (PARTITION BY {split[first.key]} ORDER BY {order}) = 1"
+        )
+    return (
+        f"SELECT {', '.join(columns)} FROM "
+        f"(SELECT *{extracted} FROM "
+        f"(SELECT _raw, _hash, from_json(_raw, '{structure}') AS e{kept} FROM "
+        f"({elements_sql})))"
     )
 
 

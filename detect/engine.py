@@ -24,7 +24,12 @@ import duckdb
 from fakesnow.instance import FakeSnow
 
 from detect import accelerate
-from detect.accelerate import compile_flatten, merge_as_insert, object_construct_macro
+from detect.accelerate import (
+    compile_flatten,
+    first_copies_apart,
+    merge_as_insert,
+    object_construct_macro,
+)
 from lib import schema, sql
 from lib.detections import Detection, findings_statement, reach_minutes
 from lib.suppressions import Suppression, seed_statement
@@ -35,6 +40,9 @@ RAW_TABLE = sql.qualified(DATABASE, SCHEMA, schema.RAW_TABLE)
 EVENTS = sql.qualified(DATABASE, SCHEMA, schema.EVENTS_TABLE)
 # The raw rows flattened: what the stack's events task reads through the stream on the raw table.
 NEW_EVENTS = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_NEW_EVENTS")
+# Those rows but the copies the landing MERGE leaves out, which the faster plan leaves out before
+# it parses them (accelerate.first_copies_apart).
+FIRST_COPIES = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_NEW_FIRST_COPIES")
 VIEW = sql.qualified(DATABASE, SCHEMA, schema.CLOUDTRAIL_VIEW)
 FINDINGS = sql.qualified(DATABASE, SCHEMA, schema.FINDINGS_TABLE)
 # The landed events that meet a detection's condition (`persist_findings`).
@@ -114,11 +122,17 @@ class Engine:
     ) -> None:
         """`accelerate=False` runs the stack's SQL exactly as fakesnow translates it (the
         reference the tests compare the faster plans with). `translations`: a folder where
-        fakesnow's translation of the MERGEs is kept from one run to the next (`_execute`);
-        None translates them again in every engine."""
+        fakesnow's translation of its statements is kept from one run to the next
+        (`_execute`); None translates them again in every engine."""
         self.detections = list(detections)
         self._accelerate = accelerate
         self._translations = translations
+        # What a kept translation depends on besides its statement (`_stored_path`).
+        self._translated_by = (
+            [_TRANSLATING_CODE, [metadata.version(n) for n in ("fakesnow", "sqlglot", "duckdb")]]
+            if translations is not None
+            else []
+        )
         self._fakesnow = FakeSnow()
         self._duck = self._fakesnow.duck_conn
         # Lets DuckDB write and read tables in any order, on every thread, and hold less while
@@ -131,28 +145,36 @@ class Engine:
         self._translated: dict[str, list[tuple[str, Any]]] = {}
         # Events loaded by the batches already landed and emptied from the raw table (`run`).
         self._events_emptied = 0
-        self._cursor.execute(sql.create_table(RAW_TABLE, schema.RAW_COLUMNS))
-        self._cursor.execute(sql.create_table(EVENTS, schema.EVENT_COLUMNS))
-        self._cursor.execute(sql.create_table(FINDINGS, schema.FINDING_COLUMNS))
-        self._cursor.execute(sql.create_table(SUPPRESSIONS, schema.SUPPRESSION_COLUMNS))
-        for table in (KEPT, SEEN):
-            self._cursor.execute(sql.create_table(table, schema.EVENT_COLUMNS))
-        self._cursor.execute(
-            f"CREATE VIEW {LANDED} AS SELECT * FROM {EVENTS} UNION ALL SELECT * FROM {SEEN}"
-        )
         flatten = sql.events_flatten_statement(RAW_TABLE)
         faster = compile_flatten(flatten) if accelerate else None
         self.accelerated = faster is not None
+        self._events_merge = sql.events_merge_statement(EVENTS, NEW_EVENTS)
+        apart = first_copies_apart(self._events_merge, NEW_EVENTS, FIRST_COPIES)
+        first_copies = compile_flatten(flatten, apart[1]) if faster and apart else None
+        if first_copies is not None and apart is not None:
+            self._events_merge = apart[0]
+        # Through `_execute`, as the MERGEs: fakesnow's translation of these few statements is
+        # most of an engine's start (about 0.4 s), which a kept translation saves every run.
+        self._execute(sql.create_table(RAW_TABLE, schema.RAW_COLUMNS))
+        self._execute(sql.create_table(EVENTS, schema.EVENT_COLUMNS))
+        self._execute(sql.create_table(FINDINGS, schema.FINDING_COLUMNS))
+        self._execute(sql.create_table(SUPPRESSIONS, schema.SUPPRESSION_COLUMNS))
+        for table in (KEPT, SEEN):
+            self._execute(sql.create_table(table, schema.EVENT_COLUMNS))
+        self._execute(
+            f"CREATE VIEW {LANDED} AS SELECT * FROM {EVENTS} UNION ALL SELECT * FROM {SEEN}"
+        )
         if faster is None:
-            self._cursor.execute(f"CREATE VIEW {NEW_EVENTS} AS {flatten}")
+            self._execute(f"CREATE VIEW {NEW_EVENTS} AS {flatten}")
         else:
             self._duck.execute(f"CREATE VIEW {NEW_EVENTS} AS {faster}")
-        self._cursor.execute(f"CREATE VIEW {VIEW} AS {sql.cloudtrail_view_statement(EVENTS)}")
+        if first_copies is not None:
+            self._duck.execute(f"CREATE VIEW {FIRST_COPIES} AS {first_copies}")
+        self._execute(f"CREATE VIEW {VIEW} AS {sql.cloudtrail_view_statement(EVENTS)}")
         kept_and_landing = f"(SELECT * FROM {KEPT} UNION ALL SELECT * FROM {EVENTS})"
-        self._cursor.execute(
+        self._execute(
             f"CREATE VIEW {EXAMINED} AS {sql.cloudtrail_view_statement(kept_and_landing)}"
         )
-        self._events_merge = sql.events_merge_statement(EVENTS, NEW_EVENTS)
         # Only a landing that matches with the events moved out (merge_as_insert's `matched`)
         # lets `run` move them out: the MERGE would land them again.
         self._retiring_events = (
@@ -387,9 +409,10 @@ class Engine:
         the faster plan, the events table holds more than a batch (`_retire`); what grows is
         what is kept of the landed events, and past the memory limit (`limit_memory`) DuckDB
         keeps it in its spill folder. So, with the faster plan, the events table and the
-        `cloudtrail` view hold none of the events `run` landed afterwards: `query` finds them
-        in CLOUDTRAIL_KEPT (the events a detection reads) and CLOUDTRAIL_LANDED (what is kept of
-        every one); `detected` reads KEPT as well. Returns what was wrong with the files."""
+        `cloudtrail` view hold just the last batch's events afterwards: `query` finds the
+        others in CLOUDTRAIL_KEPT (the events a detection reads) and CLOUDTRAIL_LANDED (what is
+        kept of every one); `detected` reads KEPT as well. Returns what was wrong with the
+        files."""
         problems: list[FileProblem] = []
         # In name order: of an event's copies, the landing MERGE keeps the one loaded first, and
         # of those loaded together the first by file name; taking the files in that order makes
@@ -403,7 +426,8 @@ class Engine:
             # (https://duckdb.org/docs/2.0/sql/statements/checkpoint), which would hold every
             # batch's raw rows, and a checkpoint compresses every table, which costs more.
             self._execute(sql.create_table(RAW_TABLE, schema.RAW_COLUMNS, replace=True))
-            if self._retiring_events:
+            # The last batch stays: the findings read it where it is.
+            if self._retiring_events and start + batch_files < len(ordered):
                 self._retire()
         self.persist_findings()
         return problems
@@ -464,8 +488,7 @@ class Engine:
         the runner's own code that does (_TRANSLATING_CODE)."""
         if self._translations is None:
             return None
-        versions = [metadata.version(name) for name in ("fakesnow", "sqlglot", "duckdb")]
-        key = json.dumps([_TRANSLATING_CODE, versions, self._accelerate, statement])
+        key = json.dumps([*self._translated_by, self._accelerate, statement])
         return self._translations / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
 
     def _stored(self, statement: str) -> list[tuple[str, Any]] | None:
@@ -514,7 +537,7 @@ class Engine:
     def detected(self) -> list[Finding]:
         """What the detections find over the `cloudtrail` view (what the stack's DETECT_ALL
         view returns, FINDING_KEYS): one row per detection and event, before any suppression
-        or dedup. After `run` the view holds none of the events it landed (`_retire`): this
+        or dedup. After `run` the view holds just the last batch's events (`_retire`): this
         reads it with the events kept in full (EXAMINED), every event a detection reads."""
         inline = {d.id: f"({d.select(EXAMINED, EXAMINED)})" for d in self.detections}
         self._cursor.execute(

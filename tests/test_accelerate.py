@@ -14,8 +14,15 @@ from fakesnow.instance import FakeSnow
 from support import log_file, write_file
 
 from detect import engine as engine_module
-from detect.accelerate import merge_as_insert, object_construct_macro
-from detect.engine import EVENTS, NEW_EVENTS, Engine
+from detect.accelerate import (
+    FirstCopies,
+    compile_flatten,
+    first_copies_apart,
+    merge_as_insert,
+    object_construct_macro,
+)
+from detect.engine import EVENTS, FIRST_COPIES, NEW_EVENTS, RAW_TABLE, Engine
+from lib import sql
 from lib.detections import load_detections
 
 PACK = {d.id: d for d in load_detections()}
@@ -200,3 +207,100 @@ def test_a_translation_kept_by_other_runner_code_is_not_used(
     monkeypatch.setattr(engine_module, "_TRANSLATING_CODE", "another version of the runner")
     Engine([root], translations=folder).run(files)
     assert len(list(folder.iterdir())) == 2 * kept
+
+
+# The landing's dedup (events_merge.sql), as fakesnow runs it over the flattened rows.
+FIRST_OF_EACH = (
+    f"SELECT * FROM {NEW_EVENTS} WHERE eventHash IS NOT NULL "
+    "QUALIFY ROW_NUMBER() OVER (PARTITION BY eventHash ORDER BY loadedAt, sourceFile) = 1"
+)
+W = {"eventID": "w", "eventTime": "2026-11-27T10:00:00Z"}
+
+
+def test_the_first_copies_are_those_the_landing_merge_keeps() -> None:
+    """The runner keeps the first copy of each event before parsing any (FIRST_COPIES) instead
+    of after (the MERGE's QUALIFY): the same rows as fakesnow's plan, on copies that differ by
+    load time against their file's name, by file name alone, by a missing load time (last, as
+    Snowflake sorts NULLs), two copies in one file, a null record (no identity), and a record
+    that is a string holding an event's text, which has that event's identity."""
+    t1, t2 = "2026-11-27 10:00:00+00", "2026-11-27 11:00:00+00"
+    x, y, z, v = ({"eventID": name, "n": 1} for name in "xyzv")
+    written = json.dumps(W, separators=(",", ":"))
+    rows = [
+        ([x], "b", t1),
+        ([x], "a", t2),
+        ([y, y], "a", t1),
+        ([y], "b", t1),
+        ([z], "c", None),
+        ([z], "d", t2),
+        ([written], "e", t1),
+        ([W], "f", t1),
+        ([None, v], "g", t1),
+        ([{"eventID": "alone"}], "h", None),
+    ]
+    found = []
+    for engine in (Engine([], accelerate=False), Engine([])):
+        for records, name, loaded in rows:
+            engine._duck.execute(
+                f"INSERT INTO {RAW_TABLE} VALUES (?, ?, ?)",
+                [json.dumps({"Records": records}), name, loaded],
+            )
+        columns, first = engine.query(
+            FIRST_OF_EACH if not engine.accelerated else f"SELECT * FROM {FIRST_COPIES}"
+        )
+        found.append(sorted(map(repr, first)))
+        if engine.accelerated:
+            by_file = {row[columns.index("SOURCEFILE")]: row for row in first}
+            assert sorted(by_file) == ["a", "b", "d", "e", "g", "h"]
+            assert len(first) == 6
+    # The string and the event it holds are one identity, so that case is tested.
+    _, hashes = engine.query(
+        f"SELECT DISTINCT eventHash FROM {NEW_EVENTS} WHERE sourceFile IN ('e', 'f')"
+    )
+    assert len(hashes) == 1
+    assert found[1] == found[0]
+    assert FIRST_COPIES in engine._events_merge and "QUALIFY" not in engine._events_merge
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("ORDER BY loadedAt, sourceFile", "ORDER BY loadedAt DESC, sourceFile"),
+        ("ORDER BY loadedAt, sourceFile", "ORDER BY loadedAt NULLS FIRST, sourceFile"),
+        ("ROW_NUMBER()", "RANK()"),
+        (") = 1", ") = 2"),
+        ("PARTITION BY eventHash", "PARTITION BY eventHash, eventName"),
+        ("WHERE eventHash IS NOT NULL", "WHERE eventName IS NOT NULL OR eventHash IS NOT NULL"),
+        ("WHERE eventHash IS NOT NULL", "WHERE eventName = 'x'"),
+        ("QUALIFY", "LIMIT 5 QUALIFY"),
+    ],
+)
+def test_a_dedup_of_another_shape_is_left_in_the_merge(change: tuple[str, str]) -> None:
+    """Only the landing's own dedup is moved before the parse: a window that keeps other rows,
+    or a filter it would no longer follow, stays where it is."""
+    merge = sql.events_merge_statement(EVENTS, NEW_EVENTS)
+    assert first_copies_apart(merge, NEW_EVENTS, FIRST_COPIES) is not None
+    changed = merge.replace(*change)
+    assert changed != merge
+    assert first_copies_apart(changed, NEW_EVENTS, FIRST_COPIES) is None
+
+
+def test_a_source_read_under_an_alias_keeps_it() -> None:
+    merge = sql.events_merge_statement(EVENTS, NEW_EVENTS).replace(
+        f"FROM {NEW_EVENTS}", f"FROM {NEW_EVENTS} AS n"
+    )
+    apart = first_copies_apart(merge, NEW_EVENTS, FIRST_COPIES)
+    assert apart is not None and f"FROM {FIRST_COPIES} AS n" in apart[0]
+
+
+def test_a_dedup_on_what_the_parse_gives_is_not_moved_before_it() -> None:
+    """compile_flatten applies the dedup only to the hash and the raw table's columns, which
+    the split knows; a key read from the event is known only after the parse."""
+    flatten = sql.events_flatten_statement(RAW_TABLE)
+    assert compile_flatten(flatten, FirstCopies((), "EVENTHASH", ("LOADEDAT",))) is not None
+    for first in (
+        FirstCopies((), "EVENTID", ("LOADEDAT",)),
+        FirstCopies(("EVENTNAME",), "EVENTHASH", ("LOADEDAT",)),
+        FirstCopies((), "EVENTHASH", ("EVENTTIME",)),
+    ):
+        assert compile_flatten(flatten, first) is None

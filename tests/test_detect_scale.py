@@ -276,14 +276,24 @@ def test_a_landed_batch_leaves_none_of_its_raw_rows_or_whole_events_in_memory(
     """Deleted rows stay in DuckDB's memory until a checkpoint: each batch's raw rows must go
     with the batch, or the raw table holds the whole input; and its landed events, but for
     what the next batches and the detections read (test_batches_give_what_one_run_gives
-    checks that they still find it), or the events table does."""
+    checks that they still find it), or the events table does. The last batch's stay there
+    for the findings."""
     engine = Engine(DETECTIONS)
     engine.run(files, 2)
-    for table in (engine_module.RAW_TABLE, EVENTS):
-        storage = f"SELECT count(*) FROM pragma_storage_info('{table}')"
-        assert engine._duck.execute(storage).fetchone() == (0,), table
-    (seen,) = engine.query(f"SELECT COUNT(*) FROM {engine_module.SEEN}")[1]
-    assert seen == (15,)
+
+    def stored(table: str) -> int:
+        """The rows `table` holds in memory, deleted or not."""
+        (rows,) = engine._duck.execute(
+            f"SELECT coalesce(sum(count), 0) FROM pragma_storage_info('{table}') "
+            "WHERE column_path = '[0]'"
+        ).fetchone() or (0,)
+        return int(rows)
+
+    assert stored(engine_module.RAW_TABLE) == 0
+    (seen,) = engine.query(f"SELECT COUNT(*) FROM {engine_module.SEEN}")[1][0]
+    (last,) = engine.query(f"SELECT COUNT(*) FROM {EVENTS}")[1][0]
+    assert (seen, last) == (14, 1), "the last file holds one event, of 15 landed"
+    assert stored(EVENTS) == last
 
 
 def test_a_translation_is_kept_for_the_next_run_and_made_again_when_unreadable(
@@ -293,31 +303,43 @@ def test_a_translation_is_kept_for_the_next_run_and_made_again_when_unreadable(
     them with no translation and gets the same rows; a damaged file is translated again, and
     a folder that cannot be written costs only the time."""
     folder = tmp_path / "translations"
-    Engine(DETECTIONS, translations=folder).run(files[:1])
-    kept = sorted(folder.iterdir())
-    assert len(kept) == 7 and all(path.suffix == ".json" for path in kept)
 
-    def run_counting(engine: Engine) -> tuple[dict[str, Any], int]:
-        statements = recording(engine, monkeypatch)
+    def run_counting(translations: Path) -> tuple[dict[str, Any], int]:
+        """What an engine with `translations` reports for a run, and how many statements it
+        translated, its start included."""
+        made: list[str] = []
+        store = Engine._store
+
+        def counting(engine: Engine, statement: str, translated: Any) -> None:
+            made.append(statement)
+            store(engine, statement, translated)
+
+        monkeypatch.setattr(Engine, "_store", counting)
+        engine = Engine(DETECTIONS, translations=translations)
         problems = engine.run(files, 2)
         monkeypatch.undo()
-        return outcome(engine, problems), sum(s.startswith(TRANSLATED) for s in statements)
+        return outcome(engine, problems), len(made)
 
-    assert run_counting(Engine(DETECTIONS, translations=folder)) == (one_run, 0)
+    # Every statement a run of several batches hands fakesnow: the tables and views its start
+    # makes (9), the landing, the raw table made anew, the three that retire a batch, the table
+    # of the events that meet a condition and the findings MERGE.
+    assert run_counting(folder) == (one_run, 16)
+    kept = sorted(folder.iterdir())
+    assert len(kept) == 16 and all(path.suffix == ".json" for path in kept)
+    assert run_counting(folder) == (one_run, 0)
     kept[0].write_text('[["SELECT 1", "not parameters"]]')
     kept[1].write_text("{damaged")
-    assert run_counting(Engine(DETECTIONS, translations=folder)) == (one_run, 2)
-    assert run_counting(Engine(DETECTIONS, translations=folder)) == (one_run, 0)
-    # Another plan or other libraries make other translations, kept beside these.
+    assert run_counting(folder) == (one_run, 2)
+    assert run_counting(folder) == (one_run, 0)
+    # Another plan or other libraries make other translations, kept beside these: the literal
+    # plan's start makes the flatten's view as well (10), then one batch lands, the raw table is
+    # made anew and the findings MERGE runs.
     Engine(DETECTIONS, accelerate=False, translations=folder).run(files[:1])
-    assert len(list(folder.iterdir())) == 10
+    assert len(list(folder.iterdir())) == 16 + 13
 
     unwritable = tmp_path / "a file, not a folder"
     unwritable.write_text("")
-    assert run_counting(Engine(DETECTIONS, translations=unwritable / "translations")) == (
-        one_run,
-        7,
-    )
+    assert run_counting(unwritable / "translations") == (one_run, 16)
 
 
 def detect(*argv: str) -> tuple[int, str, str]:
@@ -360,8 +382,10 @@ def test_the_command_keeps_its_translations_in_the_users_cache(
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert detect(*files)[0] == 1  # one unreadable file
-    assert len(list((tmp_path / "cache" / "cloudtrail-snowflake" / "translations").iterdir())) == 7
+    # One batch: its start (9), the landing, the raw table made anew, the table of the events
+    # that meet a condition and the findings MERGE.
+    assert len(list((tmp_path / "cache" / "cloudtrail-snowflake" / "translations").iterdir())) == 13
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert detect(*files)[0] == 1
-    assert len(list((tmp_path / "home" / ".cache" / "cloudtrail-snowflake").rglob("*.json"))) == 7
+    assert len(list((tmp_path / "home" / ".cache" / "cloudtrail-snowflake").rglob("*.json"))) == 13
