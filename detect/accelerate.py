@@ -298,12 +298,13 @@ def compile_flatten(statement: str, first: FirstCopies | None = None) -> str | N
 def merge_as_insert(statement: str, matched: str | None = None) -> str | None:
     """`MERGE INTO t USING s ON c WHEN NOT MATCHED THEN INSERT (columns) VALUES (values)` as
     the INSERT it amounts to: `INSERT INTO t (columns) SELECT values FROM s WHERE NOT EXISTS
-    (SELECT 1 FROM t WHERE c)`, in Snowflake SQL. A NOT MATCHED clause inserts each source row
-    that matches no target row (https://docs.snowflake.com/en/sql-reference/sql/merge), which is
-    that anti-join. fakesnow runs a MERGE as a full outer join of the whole target with the
-    source, written to a table of candidates and then inserted: each batch the runner lands
-    would pass every event landed before. Any other MERGE (a MATCHED clause, a condition on the
-    clause, an INSERT without its column list) returns None. `matched`: the table or view the
+    (SELECT 1 FROM t WHERE c)`, in Snowflake SQL (written as a LEFT JOIN, below). A NOT MATCHED
+    clause inserts each source row that matches no target row
+    (https://docs.snowflake.com/en/sql-reference/sql/merge), which is that anti-join. fakesnow
+    runs a MERGE as a full outer join of the whole target with the source, written to a table
+    of candidates and then inserted: each batch the runner lands would pass every event landed
+    before. Any other MERGE (a MATCHED clause, a condition on the clause, an INSERT without its
+    column list) returns None. `matched`: the table or view the
     source rows are matched with, in place of the target (which it must include)."""
     try:
         tree = sqlglot.parse_one(statement, read="snowflake")
@@ -327,12 +328,19 @@ def merge_as_insert(statement: str, matched: str | None = None) -> str | None:
     table.set("alias", None)
     alias = target.alias_or_name
     values = ", ".join(value.sql("snowflake") for value in insert.expression.expressions)
+    # The anti-join as a LEFT JOIN that keeps the source rows no target row matched, each once:
+    # DuckDB then builds its hash table on the smaller side, the batch landed, where it runs
+    # NOT EXISTS as a MARK join built on every event landed before (quadratic over a run).
     return (
         f"INSERT INTO {table.sql('snowflake')} {insert.this.sql('snowflake')} "
         f"SELECT {values} FROM {tree.args['using'].sql('snowflake')} "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {matched or table.sql('snowflake')} AS {alias} "
-        f"WHERE {tree.args['on'].sql('snowflake')})"
+        f"LEFT JOIN (SELECT TRUE AS {_MATCHED}, * FROM {matched or table.sql('snowflake')}) "
+        f"AS {alias} ON {tree.args['on'].sql('snowflake')} WHERE {alias}.{_MATCHED} IS NULL"
     )
+
+
+# A column that only a target row joined to a source row has (merge_as_insert).
+_MATCHED = "_MERGE_MATCHED"
 
 
 def object_construct_macro(catalog: str) -> str:
