@@ -120,6 +120,10 @@ def first_copies_apart(
     if (
         not isinstance(origin, exp.Table)
         or exp.table_name(origin).upper() != source.upper()
+        # A sample, a time travel or a list of column names would be lost with the table.
+        or not {name for name, value in origin.args.items() if value}
+        <= {"this", "db", "catalog", "alias"}
+        or (origin.args.get("alias") and origin.args["alias"].columns)
         or not clauses <= {"expressions", "from_", "where", "qualify"}
         or any(p.find(exp.Window, exp.AggFunc) for p in select.expressions)
     ):

@@ -28,8 +28,8 @@ from lib.suppressions import Suppression, SuppressionError, load_suppressions
 
 # What DuckDB may take before it writes to disk: the events landed so far past it, and the work
 # of a batch (--batch-files). With the interpreter and the libraries, a run stays under 1 GiB
-# whatever the size of its input, about 800 MiB (bench/README.md); 512MB writes most of a
-# batch's landing to disk (a million events: 16.5 s against 14.6 s).
+# whatever the size of its input; less writes most of a batch's landing to disk
+# (bench/README.md).
 DEFAULT_MEMORY_LIMIT = "640MB"
 
 EXIT_OK = 0

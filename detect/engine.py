@@ -47,10 +47,10 @@ VIEW = sql.qualified(DATABASE, SCHEMA, schema.CLOUDTRAIL_VIEW)
 FINDINGS = sql.qualified(DATABASE, SCHEMA, schema.FINDINGS_TABLE)
 # The landed events that meet a detection's condition (`persist_findings`).
 CANDIDATES = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_CANDIDATES")
-# The events of the batches `run` landed, moved out of the events table after each batch
-# (`_retire`): in full those that meet a detection's condition (KEPT), and of every one what the
-# next batches' landing and the odd-event counts read (SEEN, the other columns NULL). LANDED is
-# every landed event, as the landing compares with it.
+# The events of the batches `run` landed, moved out of the events table after each batch but
+# the last (`_retire`): in full those that meet a detection's condition (KEPT), and of every one
+# what the next batches' landing and the odd-event counts read (SEEN, the other columns NULL).
+# LANDED is every landed event, as the landing compares with it.
 KEPT = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_KEPT")
 SEEN = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_SEEN")
 LANDED = sql.qualified(DATABASE, SCHEMA, "CLOUDTRAIL_LANDED")
@@ -138,7 +138,10 @@ class Engine:
         # Lets DuckDB write and read tables in any order, on every thread, and hold less while
         # it does (https://duckdb.org/docs/2.0/guides/performance/how_to_tune_workloads):
         # as in Snowflake, no result depends on the order of a table's rows. Everything the
-        # runner reports is sorted, and the MERGEs' windows order by unique keys.
+        # runner reports is sorted, and the MERGEs' windows order by keys that only copies of
+        # one event share. One exception, in Snowflake as here: a record that is a JSON string
+        # spelling another record of its file has that record's identity, and which of the two
+        # lands is unspecified (docs/detections.md, the engine).
         self._duck.execute("SET preserve_insertion_order = false")
         self._cursor = self._fakesnow.connect(database=DATABASE, schema=SCHEMA).cursor()
         # The DuckDB statements fakesnow translated each repeated statement to (`_execute`).

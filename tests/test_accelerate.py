@@ -239,8 +239,14 @@ def test_the_first_copies_are_those_the_landing_merge_keeps() -> None:
         ([{"eventID": "alone"}], "h", None),
     ]
     found = []
-    for engine in (Engine([], accelerate=False), Engine([])):
-        for records, name, loaded in rows:
+    # Both plans, each with the raw rows in both orders: which copy is first must not depend on
+    # the order the rows were written in.
+    for engine, written_rows in (
+        (Engine([], accelerate=False), rows),
+        (Engine([]), rows),
+        (Engine([]), rows[::-1]),
+    ):
+        for records, name, loaded in written_rows:
             engine._duck.execute(
                 f"INSERT INTO {RAW_TABLE} VALUES (?, ?, ?)",
                 [json.dumps({"Records": records}), name, loaded],
@@ -258,7 +264,7 @@ def test_the_first_copies_are_those_the_landing_merge_keeps() -> None:
         f"SELECT DISTINCT eventHash FROM {NEW_EVENTS} WHERE sourceFile IN ('e', 'f')"
     )
     assert len(hashes) == 1
-    assert found[1] == found[0]
+    assert found[1] == found[0] == found[2]
     assert FIRST_COPIES in engine._events_merge and "QUALIFY" not in engine._events_merge
 
 
@@ -273,6 +279,12 @@ def test_the_first_copies_are_those_the_landing_merge_keeps() -> None:
         ("WHERE eventHash IS NOT NULL", "WHERE eventName IS NOT NULL OR eventHash IS NOT NULL"),
         ("WHERE eventHash IS NOT NULL", "WHERE eventName = 'x'"),
         ("QUALIFY", "LIMIT 5 QUALIFY"),
+        # A projection that counts the copies would count the first ones only.
+        ("AS untyped", "AS untyped, COUNT(*) OVER (PARTITION BY eventHash) AS copies"),
+        ("PARTITION BY eventHash", "PARTITION BY n.eventHash"),
+        (f"FROM {NEW_EVENTS}", f"FROM {RAW_TABLE}"),
+        (f"FROM {NEW_EVENTS}", f"FROM {NEW_EVENTS} SAMPLE (10 ROWS)"),
+        (f"FROM {NEW_EVENTS}", f"FROM {NEW_EVENTS} AT (OFFSET => -60)"),
     ],
 )
 def test_a_dedup_of_another_shape_is_left_in_the_merge(change: tuple[str, str]) -> None:
@@ -291,6 +303,9 @@ def test_a_source_read_under_an_alias_keeps_it() -> None:
     )
     apart = first_copies_apart(merge, NEW_EVENTS, FIRST_COPIES)
     assert apart is not None and f"FROM {FIRST_COPIES} AS n" in apart[0]
+    # Names of its own for the columns would be lost.
+    renamed = merge.replace(" AS n", " AS n(a, b)")
+    assert first_copies_apart(renamed, NEW_EVENTS, FIRST_COPIES) is None
 
 
 def test_a_dedup_on_what_the_parse_gives_is_not_moved_before_it() -> None:

@@ -205,8 +205,9 @@ def test_files_given_out_of_order_give_what_one_run_gives(
 def test_what_the_detections_find_after_a_run_is_what_they_find_in_one_run(
     files: list[str],
 ) -> None:
-    """`detected` after `run`: the events it landed have left the events table (and the
-    `cloudtrail` view over it, Engine._retire), but not the detections' findings."""
+    """`detected` after `run`: the events it landed but the last batch's have left the events
+    table (and the `cloudtrail` view over it, Engine._retire), but not the detections'
+    findings."""
     plain = Engine(DETECTIONS, accelerate=False)
     plain.load(files)
     plain.land()
@@ -249,7 +250,8 @@ def test_a_repeated_statement_is_translated_once_and_gives_fakesnows_rows(
     engine.persist_findings()
     # Each insert-only MERGE runs as the INSERT it amounts to (detect/accelerate.py), the
     # findings MERGE after the table of the events that meet a condition is made; after each
-    # batch the raw table is made anew and the landed events retired (three statements).
+    # batch the raw table is made anew, and after each but the last the landed events are
+    # retired (three statements).
     merges = [s for s in translated if s.startswith(TRANSLATED)]
     assert len(merges) == 7, "each statement is translated once, however often it runs"
     assert outcome(engine, problems) == one_run
