@@ -518,6 +518,11 @@ def test_schema_in_an_existing_database_waits_for_nothing_else(deploy: Deploy) -
         ({"logPrefix": "/cloudtrail/"}, r"cloudtrail-snowflake:logPrefix = '/cloudtrail/'"),
         ({"logRetentionDays": "-3"}, r"cloudtrail-snowflake:logRetentionDays = '-3'"),
         ({"kmsKeyArn": "not-an-arn"}, r"cloudtrail-snowflake:kmsKeyArn = 'not-an-arn'"),
+        (
+            {"existingBucketName": "org..trail-logs", "createTrail": "false"},
+            r"cloudtrail-snowflake:existingBucketName = 'org\.\.trail-logs' is invalid: not an "
+            r"S3 bucket name \(it has two adjacent dots",
+        ),
         ({"snowflake:role": "SYSADMIN"}, r"snowflake:role = 'SYSADMIN'"),
         (
             {"taskCompute": "Serverless"},
