@@ -4,11 +4,13 @@ are wired, in which order, and what survives `pulumi destroy`."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from config_doc import ROOT, project_settings
 from conftest import (
     ACCOUNT_ID,
     CONFIGS,
@@ -327,6 +329,16 @@ def test_bucket_policy_requires_tls_and_scopes_cloudtrail_to_this_trail(dev: Dep
     assert lint(document) == []
 
 
+def test_bucket_policy_waits_for_the_public_access_block_and_the_ownership_controls(
+    dev: Deployment,
+) -> None:
+    """S3 rejects the policy while either is being applied: only `depends_on` orders them (the
+    policy consumes nothing of theirs), so nothing else can make it wait."""
+    policy = dev.one(BUCKET_POLICY)
+    assert dev.depends_on(policy, dev.one(PUBLIC_ACCESS_BLOCK))
+    assert dev.depends_on(policy, dev.one(OWNERSHIP_CONTROLS))
+
+
 def test_trail_validates_logs_everywhere_and_follows_the_policy(dev: Deployment) -> None:
     trail = dev.one(TRAIL)
     assert trail.inputs["s3BucketName"] == BUCKET_NAME
@@ -349,6 +361,29 @@ def test_retention_expires_logs_under_the_prefix(deploy: Deploy) -> None:
     assert rule["status"] == "Enabled"
     assert rule["filter"] == {"prefix": "cloudtrail/"}
     assert rule["expiration"] == {"days": 365}
+
+
+def documented_days(text: str, pattern: str) -> int:
+    """The number of days `pattern` (with one `(\\d+)`) reads in `text`, whitespace folded."""
+    found = re.search(pattern, " ".join(text.split()))
+    assert found, f"the documentation no longer says {pattern!r}"
+    return int(found.group(1))
+
+
+def test_retention_keeps_old_versions_and_unfinished_uploads_as_documented(
+    deploy: Deploy,
+) -> None:
+    """What the logRetentionDays setting promises (Pulumi.yaml, the source of
+    docs/configuration.md): noncurrent versions kept N days, unfinished uploads aborted after M.
+    docs/security.md repeats the first."""
+    setting = project_settings()["logRetentionDays"]["description"]
+    noncurrent = documented_days(setting, r"noncurrent versions (\d+) days later")
+    uploads = documented_days(setting, r"incomplete multipart uploads after (\d+) days")
+    security = (ROOT / "docs" / "security.md").read_text()
+    assert documented_days(security, r"noncurrent version: (\d+) days when") == noncurrent
+    (rule,) = deploy({"logRetentionDays": "365"}).one(LIFECYCLE).inputs["rules"]
+    assert rule["noncurrentVersionExpiration"] == {"noncurrentDays": noncurrent}
+    assert rule["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": uploads}
 
 
 def test_audit_logs_and_loaded_data_survive_destroy(dev: Deployment) -> None:
