@@ -22,6 +22,7 @@ from conftest import (
     declared_resources,
 )
 from iam_lint import lint
+from rehearsal import Copy, object_name
 from support import (
     ALERT,
     BUCKET,
@@ -39,6 +40,7 @@ from support import (
     PIPE,
     PUBLIC_ACCESS_BLOCK,
     RANDOM_PASSWORD,
+    RAW_VALUES,
     ROLE,
     ROLE_POLICY,
     SCHEMA,
@@ -208,13 +210,15 @@ def test_notification_sends_new_log_objects_to_the_pipes_queue(dev: Deployment) 
 
 
 def test_pipe_auto_ingests_log_files_only_into_the_raw_table(dev: Deployment) -> None:
-    pipe = dev.one(PIPE)
+    pipe, raw = dev.one(PIPE), dev.named("ingest-raw")
     assert pipe.inputs["autoIngest"] is True
-    assert pipe.inputs["copyStatement"] == sql.copy_statement(
-        "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_RAW", "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_STAGE"
-    )
-    assert sql.CLOUDTRAIL_LOG_PATTERN in pipe.inputs["copyStatement"]
-    assert dev.depends_on(pipe, dev.named("ingest-raw"))
+    copy = Copy.parse(pipe.inputs["copyStatement"])
+    assert (copy.table, copy.stage) == (object_name(raw), object_name(dev.one(STAGE)))
+    assert copy.pattern == sql.CLOUDTRAIL_LOG_PATTERN
+    # Each file's path and the time its load began, not the time the statement was compiled.
+    assert dict(zip(copy.columns, copy.values, strict=True)) == RAW_VALUES
+    assert {c["name"] for c in raw.inputs["columns"]} == set(RAW_VALUES)
+    assert dev.depends_on(pipe, raw)
 
 
 def test_stage_reads_the_log_prefix_through_the_integration(dev: Deployment) -> None:
