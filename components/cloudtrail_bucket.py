@@ -9,6 +9,12 @@ import pulumi_aws as aws
 
 from lib import iam
 
+# With logRetentionDays, how long the lifecycle rule keeps what versioning keeps of an expired,
+# overwritten or deleted log file (a noncurrent version), and an upload CloudTrail never finished.
+# Pulumi.yaml documents both for logRetentionDays, docs/security.md the first.
+NONCURRENT_VERSION_DAYS = 30
+INCOMPLETE_UPLOAD_DAYS = 7
+
 
 @dataclass
 class CloudTrailBucketArgs:
@@ -115,8 +121,12 @@ class CloudTrailBucket(pulumi.ComponentResource):
                         "expiration": {"days": args.log_retention_days},
                         # Versioning turns an expiry into a delete marker; keep the old version
                         # a while so a mistaken expiry or delete can still be undone.
-                        "noncurrent_version_expiration": {"noncurrent_days": 30},
-                        "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+                        "noncurrent_version_expiration": {
+                            "noncurrent_days": NONCURRENT_VERSION_DAYS
+                        },
+                        "abort_incomplete_multipart_upload": {
+                            "days_after_initiation": INCOMPLETE_UPLOAD_DAYS
+                        },
                     }
                 ],
                 opts=keep,
@@ -145,7 +155,9 @@ class CloudTrailBucket(pulumi.ComponentResource):
             f"{name}-policy",
             bucket=bucket.id,
             policy=pulumi.Output.json_dumps(policy_document),
-            # S3 rejects a policy while the public access block is being applied.
+            # S3 rejects the policy while the public access block or the ownership controls are
+            # being applied ("OperationAborted: A conflicting conditional operation is currently
+            # in progress"): it waits for both.
             opts=pulumi.ResourceOptions.merge(
                 keep, pulumi.ResourceOptions(depends_on=[public_access, ownership])
             ),

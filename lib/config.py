@@ -51,7 +51,6 @@ SNOWFLAKE_REFUSED_KEYS = {
 Secret = TypeVar("Secret")
 
 _S3_PREFIX_CHARS = re.compile(r"^[A-Za-z0-9!_.*'()/-]*$")
-_BUCKET_NAME = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _KMS_KEY_ARN = re.compile(r"^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 # A standard topic's name: 1-256 letters, digits, - and _ (a FIFO topic's ends in .fifo).
 _SNS_TOPIC_ARN = re.compile(r"^arn:aws(-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
@@ -61,9 +60,25 @@ _EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 # Snowflake's longest task schedule (an alert's is alerts.MAX_INTERVAL_MINUTES).
 _MAX_TASK_MINUTES = 11520
 
+# S3's naming rules for general purpose buckets
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). S3 no longer
+# creates a bucket that breaks one, and CloudTrail, the bucket policy and Snowflake's stage URL
+# all take the name as it is, so a name that breaks one is a typo: refused before anything is
+# declared. (Buckets made in us-east-1 before March 2018 may break them; CloudTrail requires its
+# bucket to follow them.) Dots are allowed: S3 accepts them, though virtual-hosted-style HTTPS
+# cannot validate a dotted name's certificate and Transfer Acceleration refuses them.
+BUCKET_NAME_LENGTH = (3, 63)
+_BUCKET_NAME_CHARS = re.compile(r"^[a-z0-9.-]*$")
+_IP_ADDRESS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+# Reserved by S3 for its own names: punycode host names, S3's internal prefixes and examples.
+RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+# Reserved for access point aliases, Object Lambda access point aliases, Multi-Region Access
+# Points, directory buckets and S3 Tables buckets.
+RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
 # `cloudtrail-snowflake-<stack>-<12-digit account>` must fit S3's 63-character limit.
 _NAME_PREFIX = "cloudtrail-snowflake"
-_MAX_STACK_SLUG = 63 - len(_NAME_PREFIX) - len("--123456789012")
+_MAX_STACK_SLUG = BUCKET_NAME_LENGTH[1] - len(_NAME_PREFIX) - len("--123456789012")
 
 
 class ConfigError(ValueError):
@@ -170,6 +185,37 @@ class StackConfig:
         return self.existing_bucket_name or f"{self.name_prefix}-{account_id}"
 
 
+def bucket_name_problem(name: str) -> str | None:
+    """The S3 bucket naming rule `name` breaks, as the reason of an error message; None if it
+    keeps them all."""
+    low, high = BUCKET_NAME_LENGTH
+    if not low <= len(name) <= high:
+        return f"its length is {len(name)}; S3 allows {low} to {high} characters"
+    if not _BUCKET_NAME_CHARS.match(name):
+        odd = ", ".join(repr(c) for c in sorted(set(re.sub(r"[a-z0-9.-]", "", name))))
+        return f"it holds {odd}; S3 allows lower-case letters, digits, dots and hyphens only"
+    if not (name[0].isalnum() and name[-1].isalnum()):
+        return "it must begin and end with a letter or digit"
+    if ".." in name:
+        return "it has two adjacent dots"
+    # Each dot-separated part is a label of the bucket's host name
+    # (<bucket>.s3.<region>.amazonaws.com), which begins and ends with a letter or digit.
+    if ".-" in name or "-." in name:
+        return (
+            "it has a hyphen next to a dot; each dot-separated part must begin and end with "
+            "a letter or digit"
+        )
+    if _IP_ADDRESS.match(name):
+        return "it is formatted as an IP address"
+    prefix = next((p for p in RESERVED_BUCKET_PREFIXES if name.startswith(p)), None)
+    if prefix is not None:
+        return f"S3 reserves the prefix {prefix}"
+    suffix = next((s for s in RESERVED_BUCKET_SUFFIXES if name.endswith(s)), None)
+    if suffix is not None:
+        return f"S3 reserves the suffix {suffix}"
+    return None
+
+
 def _slug(stack: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", stack.lower()).strip("-")
 
@@ -251,11 +297,15 @@ def parse_config(get: Callable[[str], str | None], stack: str) -> StackConfig:
         )
 
     existing_bucket = get("existingBucketName") or None
-    if existing_bucket is not None and not _BUCKET_NAME.match(existing_bucket):
+    problem = None if existing_bucket is None else bucket_name_problem(existing_bucket)
+    if problem is not None:
         raise _invalid(
             "existingBucketName",
             existing_bucket,
-            "expected an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)",
+            f"not an S3 bucket name ({problem}; "
+            "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). "
+            "Set it to the name of the bucket the existing trail writes to "
+            "(`aws cloudtrail describe-trails --query 'trailList[].S3BucketName'`)",
         )
     manage_notification = _parse_bool(
         "manageExistingBucketNotification", get("manageExistingBucketNotification"), False

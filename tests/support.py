@@ -33,6 +33,16 @@ def parses(statement: str) -> bool:
     return True
 
 
+# What the pipe's COPY must fill each column of the raw table with: the file's single JSON
+# value, its path under the stage, and when the load began. METADATA$START_SCAN_TIME, not
+# CURRENT_TIMESTAMP, which Snowflake documents can lag the real load by hours in a pipe: the
+# PIPELINE_HEALTH view's silence and backlog checks read LOADED_AT.
+RAW_VALUES = {
+    "RECORD": "$1",
+    "FILENAME": "METADATA$FILENAME",
+    "LOADED_AT": "METADATA$START_SCAN_TIME",
+}
+
 # The type tokens of the resources the tests look up in a deployment.
 BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"

@@ -6,7 +6,13 @@ import re
 
 import pytest
 
-from lib.config import ConfigError, StackConfig, parse_config, parse_connection
+from lib.config import (
+    ConfigError,
+    StackConfig,
+    bucket_name_problem,
+    parse_config,
+    parse_connection,
+)
 
 NO_SECRETS: dict[str, str] = {}
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -61,6 +67,82 @@ def test_longest_stack_name_still_makes_a_valid_bucket_name() -> None:
     name = parse("s" * 29).bucket_name("123456789012")
     assert len(name) == 63
     assert re.fullmatch(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]", name)
+    assert bucket_name_problem(name) is None
+
+
+@pytest.mark.parametrize("stack", ["dev", "Prod_EU", "-x-", "a.b", "s" * 29])
+def test_the_bucket_the_stack_creates_keeps_the_naming_rules(stack: str) -> None:
+    assert bucket_name_problem(parse(stack).bucket_name("123456789012")) is None
+
+
+# One name breaking each of S3's naming rules for general purpose buckets
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html), and the reason
+# the error gives.
+BAD_BUCKET_NAMES = {
+    "adjacent-dots": ("org..trail-logs", r"two adjacent dots"),
+    "upper-case": ("Org-Trail-Logs", r"holds 'L', 'O', 'T'; S3 allows lower-case letters"),
+    "underscore": ("org_trail_logs", r"holds '_'"),
+    "space": ("org trail logs", r"holds ' '"),
+    "too-short": ("ab", r"its length is 2; S3 allows 3 to 63 characters"),
+    "too-long": ("a" * 64, r"its length is 64; S3 allows 3 to 63 characters"),
+    "ip-address": ("192.168.5.4", r"formatted as an IP address"),
+    "leading-hyphen": ("-org-trail-logs", r"must begin and end with a letter or digit"),
+    "trailing-hyphen": ("org-trail-logs-", r"must begin and end with a letter or digit"),
+    "leading-dot": (".org.trail.logs", r"must begin and end with a letter or digit"),
+    "trailing-dot": ("org.trail.logs.", r"must begin and end with a letter or digit"),
+    "dot-hyphen": ("org.-trail-logs", r"hyphen next to a dot"),
+    "hyphen-dot": ("org-.trail-logs", r"hyphen next to a dot"),
+    "xn-prefix": ("xn--org-trail-logs", r"reserves the prefix xn--"),
+    "sthree-prefix": ("sthree-configurator-logs", r"reserves the prefix sthree-"),
+    "demo-prefix": ("amzn-s3-demo-logs", r"reserves the prefix amzn-s3-demo-"),
+    "s3alias-suffix": ("org-trail-logs-s3alias", r"reserves the suffix -s3alias"),
+    "ol-s3-suffix": ("org-trail-logs--ol-s3", r"reserves the suffix --ol-s3"),
+    "mrap-suffix": ("org-trail-logs.mrap", r"reserves the suffix \.mrap"),
+    "x-s3-suffix": ("org-trail-logs--usw2-az1--x-s3", r"reserves the suffix --x-s3"),
+    "table-s3-suffix": ("org-trail-logs--table-s3", r"reserves the suffix --table-s3"),
+}
+
+
+@pytest.mark.parametrize(("name", "reason"), BAD_BUCKET_NAMES.values(), ids=BAD_BUCKET_NAMES.keys())
+def test_an_invalid_existing_bucket_name_is_refused_with_the_rule_and_the_fix(
+    name: str, reason: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse(existingBucketName=name, createTrail="false")
+    message = str(raised.value)
+    assert message.startswith(
+        f"cloudtrail-snowflake:existingBucketName = {name!r} is invalid: not an S3 bucket name ("
+    )
+    assert re.search(reason, message), message
+    # The fix: where the right name is found, and how to set it.
+    assert "aws cloudtrail describe-trails --query 'trailList[].S3BucketName'" in message
+    assert "pulumi config set cloudtrail-snowflake:existingBucketName <value>" in message
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "org-trail-logs",
+        "abc",
+        "123",
+        "a" * 63,
+        # Dots are allowed, between letters or digits.
+        "org.trail.logs",
+        "one-1.two-2.three-3",
+        # Four numbers are an IP address; three or five are not.
+        "192.168.5",
+        "192.168.5.4.logs",
+        # The reserved prefixes and suffixes only where S3 reserves them.
+        "logs-xn--a",
+        "sthree",
+        "my-s3alias-logs",
+        "logs--x-s3-archive",
+        "logs.mrap.archive",
+    ],
+)
+def test_a_valid_existing_bucket_name_is_kept(name: str) -> None:
+    assert bucket_name_problem(name) is None
+    assert parse(existingBucketName=name, createTrail="false").bucket_name("1") == name
 
 
 def test_identifiers_are_upper_cased() -> None:

@@ -6,6 +6,8 @@ import hashlib
 import re
 
 import pytest
+from rehearsal import Copy
+from support import RAW_VALUES
 
 from lib import schema, sql
 
@@ -66,11 +68,17 @@ def test_pipe_skips_everything_else(key: str) -> None:
     assert not loaded(key)
 
 
+def test_the_pipe_fills_every_raw_column_with_the_file_its_path_and_the_load_start() -> None:
+    copy = Copy.parse(sql.copy_statement("DB.S.CLOUDTRAIL_RAW", "DB.S.CLOUDTRAIL_STAGE"))
+    assert set(RAW_VALUES) == {c.name for c in schema.RAW_COLUMNS}
+    assert dict(zip(copy.columns, copy.values, strict=True)) == RAW_VALUES
+
+
 def test_copy_statement_fills_table_stage_and_pattern() -> None:
     statement = sql.copy_statement("DB.S.CLOUDTRAIL_RAW", "DB.S.CLOUDTRAIL_STAGE")
-    assert statement.startswith("COPY INTO DB.S.CLOUDTRAIL_RAW (RECORD, FILENAME, LOADED_AT)")
-    assert "FROM @DB.S.CLOUDTRAIL_STAGE)" in statement
-    assert f"PATTERN = '{sql.CLOUDTRAIL_LOG_PATTERN}'" in statement
+    copy = Copy.parse(statement)
+    assert (copy.table, copy.stage) == ("DB.S.CLOUDTRAIL_RAW", "DB.S.CLOUDTRAIL_STAGE")
+    assert copy.pattern == sql.CLOUDTRAIL_LOG_PATTERN
     # Comments document the file; the stored statement must not carry them (or their braces).
     assert "--" not in statement
     # A backslash in a Snowflake string literal is an escape: the pattern must not need one.

@@ -4,11 +4,13 @@ are wired, in which order, and what survives `pulumi destroy`."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from config_doc import ROOT, project_settings
 from conftest import (
     ACCOUNT_ID,
     CONFIGS,
@@ -20,6 +22,7 @@ from conftest import (
     declared_resources,
 )
 from iam_lint import lint
+from rehearsal import Copy, object_name
 from support import (
     ALERT,
     BUCKET,
@@ -37,6 +40,7 @@ from support import (
     PIPE,
     PUBLIC_ACCESS_BLOCK,
     RANDOM_PASSWORD,
+    RAW_VALUES,
     ROLE,
     ROLE_POLICY,
     SCHEMA,
@@ -206,13 +210,15 @@ def test_notification_sends_new_log_objects_to_the_pipes_queue(dev: Deployment) 
 
 
 def test_pipe_auto_ingests_log_files_only_into_the_raw_table(dev: Deployment) -> None:
-    pipe = dev.one(PIPE)
+    pipe, raw = dev.one(PIPE), dev.named("ingest-raw")
     assert pipe.inputs["autoIngest"] is True
-    assert pipe.inputs["copyStatement"] == sql.copy_statement(
-        "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_RAW", "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_STAGE"
-    )
-    assert sql.CLOUDTRAIL_LOG_PATTERN in pipe.inputs["copyStatement"]
-    assert dev.depends_on(pipe, dev.named("ingest-raw"))
+    copy = Copy.parse(pipe.inputs["copyStatement"])
+    assert (copy.table, copy.stage) == (object_name(raw), object_name(dev.one(STAGE)))
+    assert copy.pattern == sql.CLOUDTRAIL_LOG_PATTERN
+    # Each file's path and the time its load began, not the time the statement was compiled.
+    assert dict(zip(copy.columns, copy.values, strict=True)) == RAW_VALUES
+    assert {c["name"] for c in raw.inputs["columns"]} == set(RAW_VALUES)
+    assert dev.depends_on(pipe, raw)
 
 
 def test_stage_reads_the_log_prefix_through_the_integration(dev: Deployment) -> None:
@@ -327,6 +333,16 @@ def test_bucket_policy_requires_tls_and_scopes_cloudtrail_to_this_trail(dev: Dep
     assert lint(document) == []
 
 
+def test_bucket_policy_waits_for_the_public_access_block_and_the_ownership_controls(
+    dev: Deployment,
+) -> None:
+    """S3 rejects the policy while either is being applied: only `depends_on` orders them (the
+    policy consumes nothing of theirs), so nothing else can make it wait."""
+    policy = dev.one(BUCKET_POLICY)
+    assert dev.depends_on(policy, dev.one(PUBLIC_ACCESS_BLOCK))
+    assert dev.depends_on(policy, dev.one(OWNERSHIP_CONTROLS))
+
+
 def test_trail_validates_logs_everywhere_and_follows_the_policy(dev: Deployment) -> None:
     trail = dev.one(TRAIL)
     assert trail.inputs["s3BucketName"] == BUCKET_NAME
@@ -349,6 +365,29 @@ def test_retention_expires_logs_under_the_prefix(deploy: Deploy) -> None:
     assert rule["status"] == "Enabled"
     assert rule["filter"] == {"prefix": "cloudtrail/"}
     assert rule["expiration"] == {"days": 365}
+
+
+def documented_days(text: str, pattern: str) -> int:
+    """The number of days `pattern` (with one `(\\d+)`) reads in `text`, whitespace folded."""
+    found = re.search(pattern, " ".join(text.split()))
+    assert found, f"the documentation no longer says {pattern!r}"
+    return int(found.group(1))
+
+
+def test_retention_keeps_old_versions_and_unfinished_uploads_as_documented(
+    deploy: Deploy,
+) -> None:
+    """What the logRetentionDays setting promises (Pulumi.yaml, the source of
+    docs/configuration.md): noncurrent versions kept N days, unfinished uploads aborted after M.
+    docs/security.md repeats the first."""
+    setting = project_settings()["logRetentionDays"]["description"]
+    noncurrent = documented_days(setting, r"noncurrent versions (\d+) days later")
+    uploads = documented_days(setting, r"incomplete multipart uploads after (\d+) days")
+    security = (ROOT / "docs" / "security.md").read_text()
+    assert documented_days(security, r"noncurrent version: (\d+) days when") == noncurrent
+    (rule,) = deploy({"logRetentionDays": "365"}).one(LIFECYCLE).inputs["rules"]
+    assert rule["noncurrentVersionExpiration"] == {"noncurrentDays": noncurrent}
+    assert rule["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": uploads}
 
 
 def test_audit_logs_and_loaded_data_survive_destroy(dev: Deployment) -> None:
@@ -518,6 +557,11 @@ def test_schema_in_an_existing_database_waits_for_nothing_else(deploy: Deploy) -
         ({"logPrefix": "/cloudtrail/"}, r"cloudtrail-snowflake:logPrefix = '/cloudtrail/'"),
         ({"logRetentionDays": "-3"}, r"cloudtrail-snowflake:logRetentionDays = '-3'"),
         ({"kmsKeyArn": "not-an-arn"}, r"cloudtrail-snowflake:kmsKeyArn = 'not-an-arn'"),
+        (
+            {"existingBucketName": "org..trail-logs", "createTrail": "false"},
+            r"cloudtrail-snowflake:existingBucketName = 'org\.\.trail-logs' is invalid: not an "
+            r"S3 bucket name \(it has two adjacent dots",
+        ),
         ({"snowflake:role": "SYSADMIN"}, r"snowflake:role = 'SYSADMIN'"),
         (
             {"taskCompute": "Serverless"},

@@ -346,6 +346,59 @@ def test_the_view_applies_the_threshold_to_every_event(tmp_path: Path) -> None:
     assert ids(engine.detected()) == ids(reads[:4])
 
 
+# --- What each run keeps -----------------------------------------------------------------------
+
+
+def test_two_detections_finding_one_event_in_different_runs_each_keep_their_finding(
+    stack_of: Any,
+) -> None:
+    """A finding is one detection's on one event: another detection that finds the same event
+    later (a threshold reached by events that arrive after it) adds its own finding, which the
+    first neither hides nor is replaced by; in the same run, both detections' findings on one
+    event are kept too."""
+    stack = stack_of(every_read(None), secrets_read(2))
+    first = event(0)
+    (alone,) = stack.run(first)
+    assert (alone["detection"], alone["eventID"]) == ("threat_every_read", first["eventID"])
+    second = event(1)
+    added = stack.run(second)
+    assert sorted((f["detection"], f["eventID"]) for f in added) == sorted(
+        [
+            (BULK, first["eventID"]),
+            (BULK, second["eventID"]),
+            ("threat_every_read", second["eventID"]),
+        ]
+    )
+    persisted = stack.engine.persisted_findings()
+    assert len(persisted) == 4
+    assert alone in persisted
+    # None is a duplicate of another detection's: each raises the alert.
+    assert stack.alerted() == [("threat_every_read", "medium", 2), (BULK, "medium", 2)]
+
+
+def test_first_seen_at_is_when_the_findings_task_found_a_late_event(stack_of: Any) -> None:
+    """first_seen_at is the run's time, not the event's: an event that happened days before it
+    arrived is first seen when it is found, and the alert hands that time on (FINDINGS_NOTIFIED),
+    as `python -m ops status` counts the findings of the last hours by it."""
+    stack = stack_of(every_read(None))
+    happened = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
+    late = event(0, eventTime=happened.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    before = datetime.now(UTC)
+    assert [f["eventID"] for f in stack.run(late)] == [late["eventID"]]
+    after = datetime.now(UTC)
+    _, rows = stack.engine.query(
+        f"SELECT eventTime, first_seen_at FROM {FINDINGS} WHERE eventID = '{late['eventID']}'"
+    )
+    ((event_time, first_seen),) = rows
+    assert event_time == happened
+    assert before - timedelta(seconds=1) <= first_seen <= after + timedelta(seconds=1)
+    stack.notify()
+    _, notified = stack.engine.query(
+        f"SELECT first_seen_at FROM {NOTIFIED} WHERE eventID = '{late['eventID']}'"
+    )
+    assert notified == [(first_seen,)]
+
+
 # --- Dedup --------------------------------------------------------------------------------------
 
 HOURLY = Dedup(group_by=["userIdentityArn"], window_minutes=60)
