@@ -16,12 +16,15 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from botocore.response import StreamingBody
 from support import log_file, write_file
+from urllib3.exceptions import ProtocolError
 
 from detect import cli, engine, sources
 from detect.cli import (
@@ -641,4 +644,104 @@ def test_an_s3_object_gone_before_its_download_is_named(
         "occurred (404) when calling the HeadObject operation: Not Found"
     ]
     assert run.tally() == "2 events from 2 files"
+    assert "1 unreadable" in run.err
+
+
+def hook_runners_clients(
+    monkeypatch: pytest.MonkeyPatch, event: str, handler: Callable[..., None]
+) -> None:
+    """`handler` on botocore's `event` in every client the runner makes from now on."""
+    make_client = boto3.client
+
+    def client(*args: Any, **kwargs: Any) -> Any:
+        made = make_client(*args, **kwargs)
+        made.meta.events.register(event, handler)
+        return made
+
+    monkeypatch.setattr(boto3, "client", client)
+
+
+class _ConnectionReset(io.RawIOBase):
+    def readinto(self, buffer: Any) -> int:
+        raise ProtocolError("Connection broken: ConnectionResetError(104, 'reset by peer')")
+
+
+def test_an_s3_object_whose_download_breaks_off_is_named(
+    s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection reset in the middle of an object's body, at every attempt: s3transfer
+    gives up with boto3's own error, not botocore's, and that object alone is named."""
+    three_objects(s3_endpoint)
+
+    def break_off(http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
+        if http_response.url.endswith("/logs/b.json.gz"):
+            parsed["Body"] = StreamingBody(_ConnectionReset(), parsed["ContentLength"])
+
+    hook_runners_clients(monkeypatch, "after-call.s3.GetObject", break_off)
+
+    run = detect("s3://trail-logs/logs/", "--endpoint-url", s3_endpoint)
+    assert run.code == EXIT_UNREADABLE
+    assert run.found() == ["a", "c"]
+    assert run.err.splitlines()[:-1] == [
+        "detect: cannot read s3://trail-logs/logs/b.json.gz: cannot download: An error "
+        "occurred while reading from response stream: Connection broken: "
+        "ConnectionResetError(104, 'reset by peer')"
+    ]
+    assert run.tally() == "2 events from 2 files"
+    assert "1 unreadable" in run.err
+
+
+# Over s3transfer's multipart threshold (8 MiB): downloaded in ranges, each checked against the
+# first answer's ETag and against the range asked for.
+_RANGED = "logs/busy.json.gz"
+
+
+def _overwrite_after_head(s3: Any) -> tuple[str, Callable[..., None]]:
+    def overwrite(http_response: Any, **_: Any) -> None:
+        if http_response.url.endswith(f"/{_RANGED}"):
+            s3.put_object(Bucket="trail-logs", Key=_RANGED, Body=b"a newer version")
+
+    return "after-call.s3.HeadObject", overwrite
+
+
+def _answer_another_range(s3: Any) -> tuple[str, Callable[..., None]]:
+    def shift(http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
+        if http_response.url.endswith(f"/{_RANGED}"):
+            start, _, rest = parsed["ContentRange"].removeprefix("bytes ").partition("-")
+            parsed["ContentRange"] = f"bytes {int(start) + 1}-{rest}"
+
+    return "after-call.s3.GetObject", shift
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        (
+            _overwrite_after_head,
+            f'Contents of stored object "{_RANGED}" in bucket "trail-logs" did not match '
+            "expected ETag.",
+        ),
+        (_answer_another_range, "Response range start `1` does not match requested start `0`"),
+    ],
+    ids=["overwritten-during-download", "store-answers-another-range"],
+)
+def test_a_ranged_s3_download_that_goes_wrong_is_named(
+    s3_endpoint: str,
+    monkeypatch: pytest.MonkeyPatch,
+    fault: Callable[[Any], tuple[str, Callable[..., None]]],
+    reason: str,
+) -> None:
+    """s3transfer's own errors, neither botocore's nor boto3's: the object is named with what
+    went wrong, the others are read."""
+    s3 = three_objects(s3_endpoint)
+    s3.put_object(Bucket="trail-logs", Key=_RANGED, Body=os.urandom(9 * 2**20))
+    hook_runners_clients(monkeypatch, *fault(s3))
+
+    run = detect("s3://trail-logs/logs/", "--endpoint-url", s3_endpoint)
+    assert run.code == EXIT_UNREADABLE
+    assert run.found() == ["a", "b", "c"]
+    assert run.err.splitlines()[:-1] == [
+        f"detect: cannot read s3://trail-logs/{_RANGED}: cannot download: {reason}"
+    ]
+    assert run.tally() == "3 events from 3 files"
     assert "1 unreadable" in run.err
