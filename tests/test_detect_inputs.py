@@ -12,6 +12,7 @@ import gzip
 import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -675,6 +676,7 @@ def test_an_s3_object_whose_download_breaks_off_is_named(
 
     def break_off(http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
         if http_response.url.endswith("/logs/b.json.gz"):
+            parsed["Body"].close()  # its socket, which the garbage collector would warn about
             parsed["Body"] = StreamingBody(_ConnectionReset(), parsed["ContentLength"])
 
     hook_runners_clients(monkeypatch, "after-call.s3.GetObject", break_off)
@@ -709,19 +711,25 @@ def _answer_another_range(s3: Any) -> tuple[str, Callable[..., None]]:
         if http_response.url.endswith(f"/{_RANGED}"):
             start, _, rest = parsed["ContentRange"].removeprefix("bytes ").partition("-")
             parsed["ContentRange"] = f"bytes {int(start) + 1}-{rest}"
+            # s3transfer rejects the range before it reads the body, and leaves it open: its
+            # socket would be collected later, with a ResourceWarning (an error in these tests).
+            parsed["Body"].close()
 
     return "after-call.s3.GetObject", shift
 
 
 @pytest.mark.parametrize(
-    ("fault", "reason"),
+    ("fault", "reason_pattern"),
     [
         (
             _overwrite_after_head,
-            f'Contents of stored object "{_RANGED}" in bucket "trail-logs" did not match '
-            "expected ETag.",
+            re.escape(
+                f'Contents of stored object "{_RANGED}" in bucket "trail-logs" did not match '
+                "expected ETag."
+            ),
         ),
-        (_answer_another_range, "Response range start `1` does not match requested start `0`"),
+        # Whichever of the ranges, fetched at once, is rejected first.
+        (_answer_another_range, r"Response range start `\d+` does not match requested start `\d+`"),
     ],
     ids=["overwritten-during-download", "store-answers-another-range"],
 )
@@ -729,7 +737,7 @@ def test_a_ranged_s3_download_that_goes_wrong_is_named(
     s3_endpoint: str,
     monkeypatch: pytest.MonkeyPatch,
     fault: Callable[[Any], tuple[str, Callable[..., None]]],
-    reason: str,
+    reason_pattern: str,
 ) -> None:
     """s3transfer's own errors, neither botocore's nor boto3's: the object is named with what
     went wrong, the others are read."""
@@ -740,8 +748,8 @@ def test_a_ranged_s3_download_that_goes_wrong_is_named(
     run = detect("s3://trail-logs/logs/", "--endpoint-url", s3_endpoint)
     assert run.code == EXIT_UNREADABLE
     assert run.found() == ["a", "b", "c"]
-    assert run.err.splitlines()[:-1] == [
-        f"detect: cannot read s3://trail-logs/{_RANGED}: cannot download: {reason}"
-    ]
+    problem, _ = run.err.splitlines()
+    named = f"detect: cannot read s3://trail-logs/{re.escape(_RANGED)}: cannot download: "
+    assert re.fullmatch(named + reason_pattern, problem), problem
     assert run.tally() == "3 events from 3 files"
     assert "1 unreadable" in run.err
