@@ -143,7 +143,9 @@ def _not_regular(status: os.stat_result) -> str:
 
 def _collect_s3(url: str, workdir: Path, endpoint_url: str | None, inputs: Inputs) -> None:
     import boto3
+    from boto3.exceptions import RetriesExceededError
     from botocore.exceptions import BotoCoreError, ClientError
+    from s3transfer.exceptions import S3DownloadFailedError, S3ValidationError
 
     bucket, _, prefix = url.removeprefix("s3://").partition("/")
     # The standard credential chain: environment, profile, SSO, instance role.
@@ -168,7 +170,15 @@ def _collect_s3(url: str, workdir: Path, endpoint_url: str | None, inputs: Input
         local = str(target / f"{number}{suffix}")
         try:
             s3.download_file(bucket, key, local)
-        except (BotoCoreError, ClientError) as error:
+        except RetriesExceededError as error:
+            # The body broke off at every attempt (s3transfer reads it up to 5 times): botocore
+            # retries a request, not the reading of its body. What broke it says more than
+            # boto3's own message, "Max Retries Exceeded".
+            return key, local, f"cannot download: {error.last_exception}"
+        # Not only botocore's errors: s3transfer's own, in a download in ranges (objects over its
+        # 8 MiB threshold), when the object changed since the first range or a range came back
+        # other than asked.
+        except (BotoCoreError, ClientError, S3DownloadFailedError, S3ValidationError) as error:
             return key, local, f"cannot download: {error}"
         return key, local, None
 

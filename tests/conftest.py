@@ -17,6 +17,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from moto import mock_aws
 from moto.server import ThreadedMotoServer
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
@@ -322,20 +323,33 @@ def strings(value: Any) -> Iterator[str]:
             yield from strings(item)
 
 
-@pytest.fixture
-def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """An S3 API on loopback, on a free port, stopped after the test."""
+def _test_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
     }.items():
         monkeypatch.setenv(key, value)
+
+
+@pytest.fixture
+def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """An S3 API on loopback, on a free port, stopped after the test."""
+    _test_credentials(monkeypatch)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+@pytest.fixture
+def s3_in_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """S3 in this process (moto's mock_aws) for every client made without an endpoint: for
+    tests that make many objects, which the loopback server takes about 8 ms each to store."""
+    _test_credentials(monkeypatch)
+    with mock_aws():
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -12,18 +12,22 @@ import gzip
 import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from botocore.response import StreamingBody
 from support import log_file, write_file
+from urllib3.exceptions import ProtocolError
 
-from detect import engine, sources
+from detect import cli, engine, sources
 from detect.cli import (
     DEFAULT_MEMORY_LIMIT,
     EXIT_OK,
@@ -529,3 +533,223 @@ def test_batches_load_every_file_once(tmp_path: Path) -> None:
     for number in bad:
         assert run.err.count(f"cannot read {tmp_path / f'{number:04d}.json.gz'}: ") == 1
     assert len(run.err.splitlines()) == 3
+
+
+def test_files_gone_before_their_batch_is_loaded_are_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files removed after the walk (a sync, a cleanup) fail their load statement: each is named
+    with the system's reason, and every other file of that statement is still loaded."""
+    # Three files per load statement and six per landing batch: engine.load reads the constant
+    # at each call, so the boundaries are met without writing hundreds of files.
+    monkeypatch.setattr(engine, "BATCH_FILES", 3)
+    count = 13
+    # The first and last file of the first statement, the first of the second landing batch,
+    # and the last file, alone in its batch.
+    gone = {0, 2, 6, 12}
+    paths = [
+        log_file(tmp_path / f"{n:02d}.json.gz", [root(f"event-{n:02d}")]) for n in range(count)
+    ]
+    walked = sources.collect
+
+    def collect_then_remove(*args: Any) -> sources.Inputs:
+        inputs = walked(*args)
+        for number in gone:
+            os.unlink(paths[number])
+        return inputs
+
+    monkeypatch.setattr(cli, "collect", collect_then_remove)
+
+    run = detect(str(tmp_path), "--batch-files", "6")
+    assert run.code == EXIT_UNREADABLE
+    assert run.found() == [f"event-{n:02d}" for n in range(count) if n not in gone]
+    assert run.err.splitlines()[:-1] == [
+        f"detect: cannot read {paths[n]}: no such file or directory" for n in sorted(gone)
+    ]
+    assert run.tally() == f"{count - len(gone)} events from {count - len(gone)} files"
+    assert f"{len(gone)} unreadable" in run.err
+
+
+# 8. S3: more keys than one listing page, objects that cannot be downloaded.
+
+
+@pytest.mark.usefixtures("s3_in_process")
+def test_an_s3_prefix_of_more_than_1000_keys_is_listed_whole() -> None:
+    """ListObjectsV2 returns 1,000 keys at most: the rest come only to a listing that pages.
+    Digest and Insight keys sort before the log files (`CloudTrail-` before `CloudTrail/`), so
+    the first page holds the skipped ones and one log file, the second page the others."""
+    account = "AWSLogs/111122223333"
+    day = "us-east-1/2026/11/27"
+    digests = [
+        f"{account}/CloudTrail-Digest/{day}/111122223333_CloudTrail-Digest_us-east-1_trail_"
+        f"us-east-1_20261127T{n // 60:02d}{n % 60:02d}00Z.json.gz"
+        for n in range(600)
+    ]
+    insights = [
+        f"{account}/CloudTrail-Insight/{day}/111122223333_CloudTrail-Insight_us-east-1_"
+        f"20261127T{n // 60:02d}{n % 60:02d}Z_{n:04x}.json.gz"
+        for n in range(399)
+    ]
+    logs = {
+        f"{account}/CloudTrail/{day}/111122223333_CloudTrail_us-east-1_20261127T{n:02d}00Z_a"
+        ".json.gz": f"event-{n}"
+        for n in range(4)
+    }
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="trail-logs")
+    for key in [*digests, *insights]:
+        s3.put_object(Bucket="trail-logs", Key=key, Body=gzip.compress(b'{"logFiles": []}'))
+    for key, event_id in logs.items():
+        body = gzip.compress(json.dumps({"Records": [root(event_id)]}).encode())
+        s3.put_object(Bucket="trail-logs", Key=key, Body=body)
+    first_page = s3.list_objects_v2(Bucket="trail-logs", Prefix="AWSLogs/")
+    assert first_page["IsTruncated"] and first_page["KeyCount"] == 1000
+    assert first_page["Contents"][-1]["Key"] == min(logs)
+
+    run = detect("s3://trail-logs/AWSLogs/")
+    assert run.code == EXIT_OK, run.err
+    assert run.found() == sorted(logs.values())
+    assert run.tally() == "4 events from 4 files"
+    assert "999 digest/insight files skipped" in run.err
+
+
+def three_objects(endpoint: str) -> Any:
+    """A bucket holding logs/a.json.gz, b and c, one root event each: its client."""
+    s3 = boto3.client("s3", endpoint_url=endpoint)
+    s3.create_bucket(Bucket="trail-logs")
+    for name in ("a", "b", "c"):
+        body = gzip.compress(json.dumps({"Records": [root(name)]}).encode())
+        s3.put_object(Bucket="trail-logs", Key=f"logs/{name}.json.gz", Body=body)
+    return s3
+
+
+def test_an_s3_object_gone_before_its_download_is_named(
+    s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An object listed, then gone before its download (a lifecycle rule, another process): it
+    is named with S3's answer, every other object is read, and the run exits 1."""
+    s3 = three_objects(s3_endpoint)
+    listed = sources._list_keys
+
+    def list_then_expire(*args: Any) -> Any:
+        yield from listed(*args)
+        s3.delete_object(Bucket="trail-logs", Key="logs/b.json.gz")
+
+    monkeypatch.setattr(sources, "_list_keys", list_then_expire)
+
+    run = detect("s3://trail-logs/logs/", "--endpoint-url", s3_endpoint)
+    assert run.code == EXIT_UNREADABLE
+    assert run.found() == ["a", "c"]
+    assert run.err.splitlines()[:-1] == [
+        "detect: cannot read s3://trail-logs/logs/b.json.gz: cannot download: An error "
+        "occurred (404) when calling the HeadObject operation: Not Found"
+    ]
+    assert run.tally() == "2 events from 2 files"
+    assert "1 unreadable" in run.err
+
+
+def hook_runners_clients(
+    monkeypatch: pytest.MonkeyPatch, event: str, handler: Callable[..., None]
+) -> None:
+    """`handler` on botocore's `event` in every client the runner makes from now on."""
+    make_client = boto3.client
+
+    def client(*args: Any, **kwargs: Any) -> Any:
+        made = make_client(*args, **kwargs)
+        made.meta.events.register(event, handler)
+        return made
+
+    monkeypatch.setattr(boto3, "client", client)
+
+
+class _ConnectionReset(io.RawIOBase):
+    def readinto(self, buffer: Any) -> int:
+        raise ProtocolError("Connection broken: ConnectionResetError(104, 'reset by peer')")
+
+
+def test_an_s3_object_whose_download_breaks_off_is_named(
+    s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection reset in the middle of an object's body, at every attempt: s3transfer
+    gives up with boto3's own error, not botocore's, and that object alone is named."""
+    three_objects(s3_endpoint)
+
+    def break_off(http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
+        if http_response.url.endswith("/logs/b.json.gz"):
+            parsed["Body"].close()  # its socket, which the garbage collector would warn about
+            parsed["Body"] = StreamingBody(_ConnectionReset(), parsed["ContentLength"])
+
+    hook_runners_clients(monkeypatch, "after-call.s3.GetObject", break_off)
+
+    run = detect("s3://trail-logs/logs/", "--endpoint-url", s3_endpoint)
+    assert run.code == EXIT_UNREADABLE
+    assert run.found() == ["a", "c"]
+    assert run.err.splitlines()[:-1] == [
+        "detect: cannot read s3://trail-logs/logs/b.json.gz: cannot download: An error "
+        "occurred while reading from response stream: Connection broken: "
+        "ConnectionResetError(104, 'reset by peer')"
+    ]
+    assert run.tally() == "2 events from 2 files"
+    assert "1 unreadable" in run.err
+
+
+# Over s3transfer's multipart threshold (8 MiB): downloaded in ranges, each checked against the
+# first answer's ETag and against the range asked for.
+_RANGED = "logs/busy.json.gz"
+
+
+def _overwrite_after_head(s3: Any) -> tuple[str, Callable[..., None]]:
+    def overwrite(http_response: Any, **_: Any) -> None:
+        if http_response.url.endswith(f"/{_RANGED}"):
+            s3.put_object(Bucket="trail-logs", Key=_RANGED, Body=b"a newer version")
+
+    return "after-call.s3.HeadObject", overwrite
+
+
+def _answer_another_range(s3: Any) -> tuple[str, Callable[..., None]]:
+    def shift(http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
+        if http_response.url.endswith(f"/{_RANGED}"):
+            start, _, rest = parsed["ContentRange"].removeprefix("bytes ").partition("-")
+            parsed["ContentRange"] = f"bytes {int(start) + 1}-{rest}"
+            # s3transfer rejects the range before it reads the body, and leaves it open: its
+            # socket would be collected later, with a ResourceWarning (an error in these tests).
+            parsed["Body"].close()
+
+    return "after-call.s3.GetObject", shift
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason_pattern"),
+    [
+        (
+            _overwrite_after_head,
+            re.escape(
+                f'Contents of stored object "{_RANGED}" in bucket "trail-logs" did not match '
+                "expected ETag."
+            ),
+        ),
+        # Whichever of the ranges, fetched at once, is rejected first.
+        (_answer_another_range, r"Response range start `\d+` does not match requested start `\d+`"),
+    ],
+    ids=["overwritten-during-download", "store-answers-another-range"],
+)
+def test_a_ranged_s3_download_that_goes_wrong_is_named(
+    s3_endpoint: str,
+    monkeypatch: pytest.MonkeyPatch,
+    fault: Callable[[Any], tuple[str, Callable[..., None]]],
+    reason_pattern: str,
+) -> None:
+    """s3transfer's own errors, neither botocore's nor boto3's: the object is named with what
+    went wrong, the others are read."""
+    s3 = three_objects(s3_endpoint)
+    s3.put_object(Bucket="trail-logs", Key=_RANGED, Body=os.urandom(9 * 2**20))
+    hook_runners_clients(monkeypatch, *fault(s3))
+
+    run = detect("s3://trail-logs/logs/", "--endpoint-url", s3_endpoint)
+    assert run.code == EXIT_UNREADABLE
+    assert run.found() == ["a", "b", "c"]
+    problem, _ = run.err.splitlines()
+    named = f"detect: cannot read s3://trail-logs/{re.escape(_RANGED)}: cannot download: "
+    assert re.fullmatch(named + reason_pattern, problem), problem
+    assert run.tally() == "3 events from 3 files"
+    assert "1 unreadable" in run.err
