@@ -180,6 +180,9 @@ def _collect_s3(url: str, workdir: Path, endpoint_url: str | None, inputs: Input
         # other than asked.
         except (BotoCoreError, ClientError, S3DownloadFailedError, S3ValidationError) as error:
             return key, local, f"cannot download: {error}"
+        except OSError as error:
+            # Writing the local copy: a full disk, the temporary folder gone.
+            return key, local, f"cannot download: {os_reason(error)}"
         return key, local, None
 
     with ThreadPoolExecutor(_DOWNLOAD_THREADS) as pool:

@@ -23,6 +23,7 @@ from typing import Any
 
 import boto3
 import pytest
+import s3transfer.utils
 from botocore.response import StreamingBody
 from support import log_file, write_file
 from urllib3.exceptions import ProtocolError
@@ -646,6 +647,30 @@ def test_an_s3_object_gone_before_its_download_is_named(
     ]
     assert run.tally() == "2 events from 2 files"
     assert "1 unreadable" in run.err
+
+
+def test_an_s3_object_that_cannot_be_written_locally_is_named(
+    s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The local copy of an object cannot be written (a full disk): the object is named with
+    the system's reason, the others are read, and the run exits 1, without a traceback."""
+    three_objects(s3_endpoint)
+    opened = s3transfer.utils.OSUtils.open
+
+    def full_for_the_second(self: Any, filename: str, mode: str) -> Any:
+        # The runner numbers the local copies in the order of the keys: 1 is b.json.gz.
+        if Path(filename).name.startswith("1."):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return opened(self, filename, mode)
+
+    monkeypatch.setattr(s3transfer.utils.OSUtils, "open", full_for_the_second)
+    run = detect("s3://trail-logs/logs/", "--endpoint-url", s3_endpoint)
+    assert run.code == EXIT_UNREADABLE
+    assert run.found() == ["a", "c"]
+    assert run.err.splitlines()[:-1] == [
+        "detect: cannot read s3://trail-logs/logs/b.json.gz: cannot download: no space left on "
+        "device"
+    ]
 
 
 def hook_runners_clients(
