@@ -624,6 +624,17 @@ def three_objects(endpoint: str) -> Any:
     return s3
 
 
+def only_b_unreadable(run: Run, reason: str) -> None:
+    """`run` over three_objects named b alone, as not downloaded for `reason`, and read a, c."""
+    assert run.code == EXIT_UNREADABLE
+    assert run.found() == ["a", "c"]
+    assert run.err.splitlines()[:-1] == [
+        f"detect: cannot read s3://trail-logs/logs/b.json.gz: cannot download: {reason}"
+    ]
+    assert run.tally() == "2 events from 2 files"
+    assert "1 unreadable" in run.err
+
+
 def test_an_s3_object_gone_before_its_download_is_named(
     s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -639,14 +650,9 @@ def test_an_s3_object_gone_before_its_download_is_named(
     monkeypatch.setattr(sources, "_list_keys", list_then_expire)
 
     run = detect("s3://trail-logs/logs/", "--endpoint-url", s3_endpoint)
-    assert run.code == EXIT_UNREADABLE
-    assert run.found() == ["a", "c"]
-    assert run.err.splitlines()[:-1] == [
-        "detect: cannot read s3://trail-logs/logs/b.json.gz: cannot download: An error "
-        "occurred (404) when calling the HeadObject operation: Not Found"
-    ]
-    assert run.tally() == "2 events from 2 files"
-    assert "1 unreadable" in run.err
+    only_b_unreadable(
+        run, "An error occurred (404) when calling the HeadObject operation: Not Found"
+    )
 
 
 def test_an_s3_object_that_cannot_be_written_locally_is_named(
@@ -665,12 +671,7 @@ def test_an_s3_object_that_cannot_be_written_locally_is_named(
 
     monkeypatch.setattr(s3transfer.utils.OSUtils, "open", full_for_the_second)
     run = detect("s3://trail-logs/logs/", "--endpoint-url", s3_endpoint)
-    assert run.code == EXIT_UNREADABLE
-    assert run.found() == ["a", "c"]
-    assert run.err.splitlines()[:-1] == [
-        "detect: cannot read s3://trail-logs/logs/b.json.gz: cannot download: no space left on "
-        "device"
-    ]
+    only_b_unreadable(run, "no space left on device")
 
 
 def hook_runners_clients(
@@ -707,15 +708,11 @@ def test_an_s3_object_whose_download_breaks_off_is_named(
     hook_runners_clients(monkeypatch, "after-call.s3.GetObject", break_off)
 
     run = detect("s3://trail-logs/logs/", "--endpoint-url", s3_endpoint)
-    assert run.code == EXIT_UNREADABLE
-    assert run.found() == ["a", "c"]
-    assert run.err.splitlines()[:-1] == [
-        "detect: cannot read s3://trail-logs/logs/b.json.gz: cannot download: An error "
-        "occurred while reading from response stream: Connection broken: "
-        "ConnectionResetError(104, 'reset by peer')"
-    ]
-    assert run.tally() == "2 events from 2 files"
-    assert "1 unreadable" in run.err
+    only_b_unreadable(
+        run,
+        "An error occurred while reading from response stream: Connection broken: "
+        "ConnectionResetError(104, 'reset by peer')",
+    )
 
 
 # Over s3transfer's multipart threshold (8 MiB): downloaded in ranges, each checked against the
