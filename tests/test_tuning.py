@@ -697,6 +697,14 @@ suppressions:
 """
 
 
+@pytest.mark.parametrize("edge", ["2000-01-01T00:00:00Z", "9998-12-31T23:59:59Z"])
+def test_an_expiry_in_the_first_or_last_year_allowed_loads(tmp_path: Path, edge: str) -> None:
+    (loaded,) = load_suppressions(
+        write(tmp_path, VALID.replace("2027-06-30T00:00:00+02:00", edge)), set(PACK)
+    )
+    assert loaded.values()["expires_at"] == edge
+
+
 def test_a_valid_file_loads_with_its_expiry_in_utc(tmp_path: Path) -> None:
     (loaded,) = load_suppressions(write(tmp_path, VALID), set(PACK))
     assert loaded.values()["expires_at"] == "2027-06-29T22:00:00Z"
@@ -745,8 +753,15 @@ def test_a_valid_file_loads_with_its_expiry_in_utc(tmp_path: Path) -> None:
             ),
             r"suppressions\[0\]: sets neither a detection nor a condition .* other than wildcards",
         ),
-        (("2027-06-30T00:00:00+02:00", "9999-12-31T23:00:00-05:00"), r"is not in the years"),
-        (("2027-06-30T00:00:00+02:00", "0999-12-31T00:00:00Z"), r"is not in the years"),
+        (
+            ("2027-06-30T00:00:00+02:00", "soon"),
+            r"suppressions\[0\]\.expires_at: 'soon' is not a time with its zone",
+        ),
+        (
+            ("2027-06-30T00:00:00+02:00", "9999-12-31T23:00:00-05:00"),
+            r"is not in the years 2000-9998$",
+        ),
+        (("2027-06-30T00:00:00+02:00", "0999-12-31T00:00:00Z"), r"is not in the years 2000-9998$"),
         (
             ("  - id: ci\n", "  - id: ci\n    colour: red\n"),
             r"suppressions\[0\]: Additional properties are not allowed",
@@ -764,6 +779,7 @@ def test_a_valid_file_loads_with_its_expiry_in_utc(tmp_path: Path) -> None:
         "right-to-left-override",
         "id",
         "only-wildcards",
+        "not-a-time",
         "expiry-overflows",
         "expiry-year-999",
         "unknown-key",
