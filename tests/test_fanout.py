@@ -325,6 +325,18 @@ def test_subscribe_statements_of_two_snowflake_accounts_do_not_share_a_sid() -> 
     assert first == iam.snowflake_subscribe_statement(A_TOPIC, USER)
 
 
+def test_the_subscribe_sid_is_the_users_name_whatever_its_path() -> None:
+    """IAM user names are unique in an account whatever their path, so the name alone is the
+    Sid's key; a path (user/PATH/NAME) must not leak into it."""
+    with_path = USER.replace(":user/", ":user/snowflake/accounts/")
+    assert iam.snowflake_subscribe_statement(A_TOPIC, with_path)["Sid"] == (
+        "SnowflakeSubscribek7m2seuss0123"
+    )
+    assert iam.snowflake_subscribe_statement(A_TOPIC, USER)["Sid"] == (
+        "SnowflakeSubscribek7m2seuss0123"
+    )
+
+
 def test_s3_may_only_publish_for_this_bucket_of_this_account() -> None:
     publish = statements(topic_policy())["S3PublishNewLogFiles"]
     assert publish["Principal"] == {"Service": "s3.amazonaws.com"}

@@ -30,7 +30,13 @@ from lib.detections import (
     load_detections,
     reach_minutes,
 )
-from lib.suppressions import Suppression, SuppressionError, load_suppressions, seed_statement
+from lib.suppressions import (
+    FIELDS,
+    Suppression,
+    SuppressionError,
+    load_suppressions,
+    seed_statement,
+)
 
 PACK = {d.id: d for d in load_detections()}
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -792,6 +798,50 @@ def test_a_broken_file_is_refused_with_its_name_and_field(
     path = write(tmp_path, VALID.replace(*change))
     with pytest.raises(SuppressionError, match=rf"^{path}: (.*)?{message}"):
         load_suppressions(path, set(PACK))
+
+
+def test_a_yaml_error_gives_its_line_and_column_on_one_line(tmp_path: Path) -> None:
+    path = write(tmp_path, VALID.replace("reason: the", "reason: [the"))
+    with pytest.raises(SuppressionError) as refused:
+        load_suppressions(path, set(PACK))
+    message = str(refused.value)
+    assert message.startswith(f"{path}: not valid YAML: ")
+    assert "line 6, column 10" in message
+    assert "\n" not in message and "  " not in message
+
+
+@pytest.mark.parametrize("text", ["", "# nothing suppressed yet\n"])
+def test_an_empty_file_suppresses_nothing(tmp_path: Path, text: str) -> None:
+    assert load_suppressions(write(tmp_path, text), set(PACK)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{}\n", "'suppressions' is a required property"),
+        (
+            "suppression: []\n",
+            "Additional properties are not allowed ('suppression' was unexpected)",
+        ),
+        ("- id: ci\n", "[{'id': 'ci'}] is not of type 'object'"),
+    ],
+)
+def test_a_file_of_the_wrong_shape_is_refused_at_its_root(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(SuppressionError) as refused:
+        load_suppressions(path, set(PACK))
+    assert str(refused.value) == f"{path}: {message}"
+
+
+def test_a_suppressions_values_are_the_tables_columns_in_order(tmp_path: Path) -> None:
+    (loaded,) = load_suppressions(write(tmp_path, VALID), set(PACK))
+    assert list(loaded.values()) == list(FIELDS)
+    assert loaded.values()["detection"] == "cis_iam_policy_changes"
+    assert loaded.values()["reason"] == "the deploy pipeline manages IAM"
+    assert loaded.values()["owner"] == "platform@example.com"
+    assert loaded.values()["region"] is None
 
 
 def test_an_id_is_used_once(tmp_path: Path) -> None:
