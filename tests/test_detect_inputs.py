@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import errno
+import functools
 import gzip
 import io
 import json
@@ -499,6 +500,9 @@ def test_ctrl_c_exits_130_quietly() -> None:
             "--endpoint-url",
             f"http://{host}:{port}",
             stdout=subprocess.PIPE,
+            # As from an interactive shell. A process that ignores SIGINT (a runner's worker, such
+            # as `make mutation`'s) passes that on through exec, and Python then keeps ignoring it.
+            preexec_fn=functools.partial(signal.signal, signal.SIGINT, signal.SIG_DFL),
             env={
                 **os.environ,
                 "AWS_ACCESS_KEY_ID": "testing",
