@@ -224,3 +224,24 @@ def test_s3_prefix(s3_endpoint: str, logs: tuple[Path, generate.Summary]) -> Non
     missing = detect("s3://no-such-bucket/", "--endpoint-url", s3_endpoint)
     assert missing.code == EXIT_UNREADABLE
     assert "cannot read s3://no-such-bucket/: cannot list" in missing.err
+
+
+def test_generate_takes_its_options_and_says_what_it_wrote(tmp_path: Path) -> None:
+    err = io.StringIO()
+    options = ["--events", "300", "--events-per-file", "100", "--seed", "5"]
+    argv = ["generate", str(tmp_path / "cli"), *options, "--organization-id", "o-a1b2c3d4e5"]
+    assert main(argv, io.StringIO(), err) == EXIT_OK
+    expected = generate.write(
+        tmp_path / "direct", events=300, events_per_file=100, seed=5, organization_id="o-a1b2c3d4e5"
+    )
+    assert err.getvalue() == (
+        f"detect: wrote {expected.events} events in {expected.files} log files and "
+        f"{expected.digest_files} digest files under {tmp_path / 'cli'}\n"
+    )
+
+    def written(folder: Path) -> dict[Path, bytes]:
+        # gzip headers carry the time of writing.
+        files = (p for p in folder.rglob("*") if p.is_file())
+        return {p.relative_to(folder): gzip.decompress(p.read_bytes()) for p in files}
+
+    assert written(tmp_path / "cli") == written(tmp_path / "direct")

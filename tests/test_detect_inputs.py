@@ -14,6 +14,7 @@ import io
 import json
 import os
 import re
+import runpy
 import signal
 import socket
 import subprocess
@@ -518,6 +519,99 @@ def test_ctrl_c_exits_130_quietly() -> None:
     assert (out, err) == ("", "")
 
 
+def python_m_detect_in_process(
+    monkeypatch: pytest.MonkeyPatch, main: Callable[[], int], stdout: Any = None
+) -> Any:
+    """detect/__main__.py run as `python -m detect` runs it, with `main` for cli.main; its exit
+    status."""
+    monkeypatch.setattr(cli, "main", main)
+    if stdout is not None:
+        monkeypatch.setattr(sys, "stdout", stdout)
+    with pytest.raises(SystemExit) as ended:
+        runpy.run_module("detect", run_name="__main__")
+    return ended.value.code
+
+
+def raising(error: BaseException) -> Callable[[], int]:
+    def main() -> int:
+        raise error
+
+    return main
+
+
+@pytest.mark.parametrize(
+    ("main", "code"),
+    [
+        (lambda: EXIT_UNREADABLE, EXIT_UNREADABLE),
+        (raising(SystemExit(2)), 2),
+        (raising(SystemExit(None)), 0),
+        (raising(KeyboardInterrupt()), 130),
+        (raising(RuntimeError("Query interrupted")), 130),
+    ],
+    ids=["status", "usage", "help", "ctrl-c", "ctrl-c-in-a-query"],
+)
+def test_the_process_exits_with_the_runs_status(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    main: Callable[[], int],
+    code: int,
+) -> None:
+    assert python_m_detect_in_process(monkeypatch, main) == code
+    assert capsys.readouterr().err == ""
+
+
+def test_another_runtime_error_is_not_taken_for_ctrl_c(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(RuntimeError, match=r"^Query failed$"):
+        python_m_detect_in_process(monkeypatch, raising(RuntimeError("Query failed")))
+
+
+class _FailingStdout(io.StringIO):
+    """Standard output whose last flush fails, on a real descriptor (the process redirects it)."""
+
+    def __init__(self, error: OSError, descriptor: int) -> None:
+        super().__init__()
+        self.error, self.descriptor = error, descriptor
+
+    def flush(self) -> None:
+        raise self.error
+
+    def fileno(self) -> int:
+        return self.descriptor
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "message", "code"),
+    [
+        (
+            EXIT_OK,
+            OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
+            "detect: cannot write to standard output: no space left on device\n",
+            EXIT_UNFINISHED,
+        ),
+        (EXIT_UNREADABLE, BrokenPipeError(errno.EPIPE, "Broken pipe"), "", EXIT_UNREADABLE),
+        # Reported already by the run, which met the failure first.
+        (EXIT_UNFINISHED, OSError(errno.ENOSPC, "No space left on device"), "", EXIT_UNFINISHED),
+    ],
+    ids=["full", "closed-by-the-reader", "reported-already"],
+)
+def test_a_last_flush_that_fails(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    status: int,
+    error: OSError,
+    message: str,
+    code: int,
+) -> None:
+    with open(tmp_path / "stdout", "w") as file:
+        stdout = _FailingStdout(error, file.fileno())
+        assert python_m_detect_in_process(monkeypatch, lambda: status, stdout) == code
+        # What Python flushes at exit goes nowhere: the failure is not reported twice.
+        os.write(file.fileno(), b"at exit")
+    assert capsys.readouterr().err == message
+    assert (tmp_path / "stdout").read_text() == ""
+
+
 # 7. More files than a batch holds, unreadable ones at the batch boundary and at the end.
 
 
@@ -779,3 +873,51 @@ def test_a_ranged_s3_download_that_goes_wrong_is_named(
     assert re.fullmatch(named + reason_pattern, problem), problem
     assert run.tally() == "3 events from 3 files"
     assert "1 unreadable" in run.err
+
+
+# 10. The pieces that name a problem, each on its own.
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_each_invalid_character_is_counted_once(tmp_path: Path, gzipped: bool) -> None:
+    # Two bytes that are not UTF-8 and a U+FFFD the file already held (not counted), then two
+    # lone surrogates and a pair (kept) on the next line.
+    first = '{"Records": [{"a": "@@", "b": "\ufffd"},\n'.encode().replace(b"@@", b"\xff\xfe")
+    second = b'{"c": "\\ud800 \\udc00 \\ud83d\\ude00"}]}\n'
+    source = tmp_path / ("log.json.gz" if gzipped else "log.json")
+    write_file(source, first + second)
+    target = tmp_path / "repaired.json"
+    assert engine._repair_text(str(source), gzipped, str(target)) == 4
+    assert target.read_bytes() == (
+        '{"Records": [{"a": "\ufffd\ufffd", "b": "\ufffd"},\n'.encode()
+        + b'{"c": "\\ufffd \\ufffd \\ud83d\\ude00"}]}\n'
+    )
+
+
+def test_a_reason_without_the_systems_words_is_the_errors_text() -> None:
+    assert engine.os_reason(OSError(errno.ENOSPC, "No space left on device")) == (
+        "no space left on device"
+    )
+    assert engine.os_reason(OSError("Quota exceeded for the volume")) == (
+        "quota exceeded for the volume"
+    )
+
+
+def test_a_special_file_is_named_by_its_kind(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "fifo")
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind(str(tmp_path / "socket"))
+        kinds = [sources._not_regular(os.stat(tmp_path / name)) for name in ("fifo", "socket")]
+    assert kinds == ["not a regular file (a FIFO)", "not a regular file (a socket)"]
+    assert sources._not_regular(os.stat(os.devnull)) == "not a regular file (a device)"
+
+
+def test_a_list_that_cannot_be_written_is_an_error() -> None:
+    out, err = _Unwritable(), io.StringIO()
+    assert cli.main(["list"], out, err) == EXIT_UNFINISHED
+    assert err.getvalue() == "detect: cannot write the list: no space left on device\n"
+
+
+class _Unwritable(io.StringIO):
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

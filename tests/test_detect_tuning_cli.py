@@ -4,6 +4,7 @@ and how findings report what the findings MERGE decided (alerted, suppressed or 
 from __future__ import annotations
 
 import copy
+import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -370,3 +371,7 @@ def test_list_shows_the_pack_and_the_threshold() -> None:
             assert line.endswith(f"[{tuned[detection.id]}]")
         if detection.threshold is None:
             assert ">=" not in line
+        if not detection.tuning:
+            assert line.endswith(detection.title)
+        control = f"CIS {detection.cis_control}" if detection.cis_control else "-"
+        assert re.split(r"\s{2,}", line)[2] == control, line

@@ -11,12 +11,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
 from detect import cli
 from detect.engine import VIEW, Engine
-from lib.detections import DETECTIONS_DIR, DetectionError, load_detections, load_pack
+from lib import detections
+from lib.detections import DETECTIONS_DIR, DetectionError, catalogue, load_detections, load_pack
 
 SOURCE = DETECTIONS_DIR / "cis_root_usage"
 DELETE = object()
@@ -258,3 +260,64 @@ def test_the_runner_reports_a_broken_pack_in_one_line(
     assert out.getvalue() == ""
     (line,) = err.getvalue().splitlines()
     assert line.startswith(f"detect: invalid detection pack: {path}: severity: 'hihg'")
+
+
+# --- The catalogue and the pack's command -----------------------------------------------------
+
+
+def test_the_catalogue_lists_the_deprecated_when_none_is_active(tmp_path: Path) -> None:
+    write_detection(tmp_path / "deprecated", "cis_old", status="deprecated")
+    text = catalogue(load_pack(tmp_path))
+    assert "## Active (0)\n\nNone.\n\n## Deprecated (1)" in text
+    assert "| `cis_old` |" in text
+
+
+def test_a_pipe_in_a_title_stays_in_its_cell(tmp_path: Path) -> None:
+    write_detection(tmp_path, title="Root | break-glass use")
+    lines = catalogue(load_pack(tmp_path)).splitlines()
+    header = next(line for line in lines if line.startswith("| id"))
+    (row,) = [line for line in lines if line.startswith("| `cis_root_usage`")]
+    assert "| Root \\| break-glass use |" in row
+    assert len(re.findall(r"(?<!\\)\|", row)) == header.count("|")
+
+
+def test_python_m_lib_detections(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert detections.main([]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert detections.main(["--catalogue"]) == 0
+    assert capsys.readouterr() == (catalogue(load_pack()), "")
+    path = write_detection(tmp_path, severity="hihg")
+    monkeypatch.setattr(detections, "load_pack", lambda: load_pack(tmp_path))
+    assert detections.main(["--catalogue"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"error: {path}: severity: 'hihg'")
+
+
+def test_attack_names_a_sub_technique_after_its_parent() -> None:
+    attack = detections._attack()
+    tactics = ["Defense Evasion", "Persistence", "Privilege Escalation", "Initial Access"]
+    assert attack["T1078"] == ("Valid Accounts", tactics)
+    assert attack["T1078.004"] == ("Valid Accounts: Cloud Accounts", tactics)
+    assert attack["T1530"] == ("Data from Cloud Storage", ["Collection"])
+    assert len(attack) == 665
+    assert not any(technique.startswith("#") for technique in attack)
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [([], ""), (["tests", 0, "event"], "tests[0].event"), (["X-ray", 2], "X-ray[2]"), ([3], "[3]")],
+)
+def test_a_field_is_named_as_written(path: list[Any], text: str) -> None:
+    assert detections.field(path) == text
+
+
+@pytest.mark.parametrize(("length", "short"), [(80, False), (81, True)])
+def test_a_long_value_of_the_wrong_type_is_named_not_repeated(length: int, short: bool) -> None:
+    value = "x" * (length - 2)  # its repr adds the quotes
+    (error,) = jsonschema.Draft202012Validator({"type": "object"}).iter_errors(value)
+    problem = detections._problem(error)
+    assert (problem == "must be of JSON type 'object', not a str") is short
+    assert (repr(value) in problem) is not short

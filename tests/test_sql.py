@@ -206,3 +206,33 @@ def test_the_deployed_columns_keep_their_names_types_and_order(
 def test_a_view_or_finding_field_must_be_an_event_column() -> None:
     with pytest.raises(ValueError, match=r"names columns the events table does not have.*evntName"):
         schema._check_event_columns(("eventName", "evntName"), "a list")
+
+
+def test_a_finding_key_must_be_a_findings_column() -> None:
+    schema._check_finding_columns(("eventID", "detection"), "keys")
+    with pytest.raises(ValueError) as refused:
+        schema._check_finding_columns(("eventID", "evntID", "actor"), "the finding keys")
+    assert str(refused.value) == (
+        "the finding keys names columns the findings table does not have: ['actor', 'evntID']"
+    )
+
+
+@pytest.mark.parametrize("in_finding", [False, True])
+def test_an_event_column_is_the_field_of_its_name(in_finding: bool) -> None:
+    assert schema._event("eventName", in_finding=in_finding) == schema.Column(
+        "eventName", "VARCHAR", path="eventName", in_finding=in_finding
+    )
+    assert schema._event("readOnly", "BOOLEAN") == schema.Column(
+        "readOnly", "BOOLEAN", path="readOnly", in_finding=False
+    )
+
+
+def test_a_copy_of_named_files_refuses_a_pipe_copy_without_its_pattern(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sql, "copy_statement", lambda raw_table, stage: "COPY INTO T FROM @S")
+    with pytest.raises(ValueError) as refused:
+        sql.copy_files_statement("T", "S", ["a.json.gz"])
+    assert str(refused.value) == (
+        "sql/pipe_copy.sql no longer ends with its PATTERN: COPY INTO T FROM @S"
+    )
