@@ -80,7 +80,7 @@ docs: install
 # mutmut keeps its results in mutants/ and resumes from them: a second run only tests the mutants
 # without a result (and those of functions that changed). MUTANTS narrows the run by mutant name.
 mutation: $(VENV)/.installed-mutation
-	$(BIN)/mutmut run $(foreach m,$(MUTANTS),'$(m)')
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/mutmut run $(foreach m,$(MUTANTS),'$(m)')
 	@echo "Mutants not killed (venv/bin/mutmut show <name> for the change):"
 	@$(BIN)/mutmut results | { grep -v ': not checked$$' || true; }
 
