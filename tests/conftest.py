@@ -111,6 +111,19 @@ class Deployment:
         assert len(found) == 1, f"expected one resource named {name}, found {len(found)}"
         return found[0]
 
+    def orphans(self) -> list[str]:
+        """The resources declared outside every component, other than the providers the
+        components share: one declared without `parent=self` is not in its component's tree (its
+        URN differs, so `pulumi up` would replace it if the parent were added later)."""
+        components = {r.urn for r in self.resources if r.type.startswith("cloudtrail-snowflake:")}
+        return [
+            r.name
+            for r in self.resources
+            if r.urn not in components
+            and not r.type.startswith("pulumi:providers:")
+            and r.parent not in components
+        ]
+
     def depends_on(self, dependent: Registered, dependency: Registered) -> bool:
         """Whether `dependent` waits for `dependency`, directly or through other resources."""
         seen: set[str] = set()

@@ -375,3 +375,10 @@ def test_the_linter_checks_sns_resources() -> None:
     """Publishing rights on the bucket instead of the topic: the lint must say so."""
     broken = topic_policy(topic_arn="arn:aws:s3:::logs")
     assert any("RESOURCE_MISMATCH" in finding for finding in lint(broken))
+
+
+@pytest.mark.parametrize("config", SNS_CONFIGS.values(), ids=SNS_CONFIGS.keys())
+def test_the_topics_resources_belong_to_their_component(
+    deploy: Callable[..., Deployment], config: dict[str, str]
+) -> None:
+    assert deploy(config).orphans() == []

@@ -434,12 +434,9 @@ def test_lifecycle_rule_is_retained_with_the_bucket(deploy: Deploy) -> None:
     assert deploy({"logRetentionDays": "30"}).one(LIFECYCLE).retain_on_delete
 
 
-def test_every_resource_belongs_to_a_component(dev: Deployment) -> None:
-    """Only the components and the two providers they share are top-level."""
-    components = {r.urn for r in dev.resources if r.type.startswith("cloudtrail-snowflake:")}
-    for resource in dev.resources:
-        if resource.urn not in components and resource.type != SNOWFLAKE_PROVIDER:
-            assert resource.parent in components, resource.name
+@pytest.mark.parametrize("config", CONFIGS.values(), ids=CONFIGS.keys())
+def test_every_resource_belongs_to_a_component(deploy: Deploy, config: dict[str, str]) -> None:
+    assert deploy(config).orphans() == []
 
 
 def test_stack_outputs(dev: Deployment) -> None:

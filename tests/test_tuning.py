@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -798,6 +799,20 @@ def test_a_broken_file_is_refused_with_its_name_and_field(
     path = write(tmp_path, VALID.replace(*change))
     with pytest.raises(SuppressionError, match=rf"^{path}: (.*)?{message}"):
         load_suppressions(path, set(PACK))
+
+
+def test_an_expiry_is_in_utc_whatever_the_hosts_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    try:
+        (loaded,) = load_suppressions(write(tmp_path, VALID), set(PACK))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert loaded.expires_at.utcoffset() == timedelta(0)
+    assert loaded.values()["expires_at"] == "2027-06-29T22:00:00Z"
 
 
 def test_a_yaml_error_gives_its_line_and_column_on_one_line(tmp_path: Path) -> None:
