@@ -528,7 +528,9 @@ def python_m_detect_in_process(
     if stdout is not None:
         monkeypatch.setattr(sys, "stdout", stdout)
     with pytest.raises(SystemExit) as ended:
-        runpy.run_module("detect", run_name="__main__")
+        # Under its module's name rather than "__main__" (it does not look at its name): make
+        # mutation tells the mutants of a module apart by the module's name.
+        runpy.run_module("detect.__main__", run_name="detect.__main__")
     return ended.value.code
 
 

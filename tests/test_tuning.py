@@ -723,7 +723,8 @@ def test_a_valid_file_loads_with_its_expiry_in_utc(tmp_path: Path) -> None:
     [
         (
             ("detection: cis_iam_policy_changes", "detection: cis_iam_policy_change"),
-            r"suppressions\[0\]\.detection: no detection is called 'cis_iam_policy_change'",
+            r"suppressions\[0\]\.detection: no detection is called 'cis_iam_policy_change' "
+            r"\(`python -m detect list` shows them\)$",
         ),
         (
             ("    expires_at: 2027-06-30T00:00:00+02:00\n", ""),
