@@ -740,7 +740,9 @@ def test_a_valid_file_loads_with_its_expiry_in_utc(tmp_path: Path) -> None:
                 "    actor_arn: arn:aws:sts::111122223333:assumed-role/ci-deploy/%\n",
                 "",
             ),
-            r"suppressions\[0\]: sets neither a detection nor a condition",
+            r"suppressions\[0\]: sets neither a detection nor a condition \(actor_arn, "
+            r"account_id, source_ip, region, event_name\) other than wildcards, so it would "
+            r"suppress every finding$",
         ),
         (("ci-deploy/%", "ci-deploy\\\\%"), r"suppressions\[0\]\.actor_arn: holds a backslash"),
         (
@@ -858,6 +860,17 @@ def test_a_suppressions_values_are_the_tables_columns_in_order(tmp_path: Path) -
     assert loaded.values()["reason"] == "the deploy pipeline manages IAM"
     assert loaded.values()["owner"] == "platform@example.com"
     assert loaded.values()["region"] is None
+
+
+@pytest.mark.parametrize("value", ["10.0.%", "X%", "_X"])
+def test_one_condition_that_is_not_only_wildcards_is_enough(tmp_path: Path, value: str) -> None:
+    without_detection = VALID.replace(
+        "    detection: cis_iam_policy_changes\n"
+        "    actor_arn: arn:aws:sts::111122223333:assumed-role/ci-deploy/%\n",
+        f"    source_ip: '{value}'\n",
+    )
+    (loaded,) = load_suppressions(write(tmp_path, without_detection), set(PACK))
+    assert (loaded.detection, loaded.conditions) == (None, {"source_ip": value})
 
 
 def test_an_id_is_used_once(tmp_path: Path) -> None:
