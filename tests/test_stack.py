@@ -275,6 +275,18 @@ def test_view_reads_the_typed_events_table(dev: Deployment) -> None:
     assert dev.depends_on(view, dev.named("events-events"))
 
 
+@pytest.mark.parametrize("config", CONFIGS.values(), ids=CONFIGS.keys())
+def test_every_view_keeps_its_grants_when_replaced(deploy: Deploy, config: dict[str, str]) -> None:
+    """A changed statement makes the provider CREATE OR REPLACE the view, which drops the grants
+    on it (the readers' SELECT) unless the view copies them (pulumi-snowflake View:
+    copy_grants)."""
+    deployed = deploy(config).all(VIEW)
+    assert len(deployed) > 2
+    assert {v.name: v.inputs.get("copyGrants") for v in deployed} == {
+        v.name: True for v in deployed
+    }
+
+
 def test_every_detection_is_a_view_over_the_cloudtrail_view(dev: Deployment) -> None:
     deployed = views(dev)
     detections = load_detections()
