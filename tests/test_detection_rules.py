@@ -296,6 +296,16 @@ def test_python_m_lib_detections(
     assert err.startswith(f"error: {path}: severity: 'hihg'")
 
 
+def test_python_m_lib_detections_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as ended:
+        detections.main(["--help"])
+    assert ended.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert shown.startswith("usage: python -m lib.detections [-h] [--catalogue] ")
+    assert " Check the detection pack. " in shown
+    assert " --catalogue print docs/detection-catalogue.md" in shown
+
+
 def test_attack_names_a_sub_technique_after_its_parent() -> None:
     attack = detections._attack()
     tactics = ["Defense Evasion", "Persistence", "Privilege Escalation", "Initial Access"]
