@@ -29,6 +29,7 @@ from support import (
     PIPE,
     RANDOM_PASSWORD,
     ROLE,
+    SNOWFLAKE_PROVIDER,
     STORAGE_INTEGRATION,
     TRAIL,
 )
@@ -113,15 +114,15 @@ class Deployment:
         return found[0]
 
     def orphans(self) -> list[str]:
-        """The resources declared outside every component, other than the providers the
-        components share: one declared without `parent=self` is not in its component's tree (its
-        URN differs, so `pulumi up` would replace it if the parent were added later)."""
+        """The resources declared outside every component, other than the Snowflake providers
+        the components share: one declared without `parent=self` is not in its component's tree
+        (its URN differs, so `pulumi up` would replace it if the parent were added later)."""
         components = {r.urn for r in self.resources if r.type.startswith("cloudtrail-snowflake:")}
         return [
             r.name
             for r in self.resources
             if r.urn not in components
-            and not r.type.startswith("pulumi:providers:")
+            and r.type != SNOWFLAKE_PROVIDER
             and r.parent not in components
         ]
 
