@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import duckdb
 import pytest
 import s3transfer.utils
 from botocore.response import StreamingBody
@@ -923,3 +924,54 @@ def test_a_list_that_cannot_be_written_is_an_error() -> None:
 class _Unwritable(io.StringIO):
     def write(self, text: str) -> int:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_folders_entries_that_cannot_be_read_are_named_and_the_rest_taken(
+    tmp_path: Path,
+) -> None:
+    # In process (the FIFO test runs in its own): a dangling link, a link loop (not a missing
+    # file), a file that is no log and a folder that cannot be listed; the entries sorted after
+    # them are still read.
+    (tmp_path / "a-dangling.json.gz").symlink_to(tmp_path / "gone.json.gz")
+    (tmp_path / "b-loop.json").symlink_to(tmp_path / "b-loop.json")
+    (tmp_path / "bz-notes.txt").write_text("not a log file")
+    log_file(tmp_path / "c-good.json.gz", [root("good")])
+    locked = tmp_path / "d-locked"
+    locked.mkdir()
+    log_file(tmp_path / "e-after" / "f.json.gz", [root("after")])
+    locked.chmod(0)
+    try:
+        inputs = sources.collect([str(tmp_path)], tmp_path)
+    finally:
+        locked.chmod(0o755)
+    assert sorted(inputs.files) == [
+        str(tmp_path / "c-good.json.gz"),
+        str(tmp_path / "e-after" / "f.json.gz"),
+    ]
+    reasons = {problem.path: problem.reason for problem in inputs.errors}
+    assert reasons[str(tmp_path / "a-dangling.json.gz")] == "broken symbolic link"
+    assert reasons[str(tmp_path / "b-loop.json")] == "too many levels of symbolic links"
+    if os.geteuid() != 0:  # root lists any folder
+        assert reasons[str(locked)] == "permission denied"
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        (
+            'Invalid Input Error: Malformed JSON in file "/tmp/logs/a.json.gz", at byte 1 in '
+            "record/value 2: unexpected character.",
+            "Malformed JSON, at byte 1 in record/value 2: unexpected character.",
+        ),
+        (
+            "IO Error: No files found that match the pattern: /tmp/logs/a.json.gz",
+            "No files found that match the pattern",
+        ),
+        (
+            "Conversion Error: Could not convert string 'x' to INT32",
+            "Could not convert string 'x' to INT32",
+        ),
+    ],
+)
+def test_duckdbs_reason_without_its_class_and_the_file_name(message: str, reason: str) -> None:
+    assert engine._reason(duckdb.Error(message + "\nLINE 1: ...")) == reason

@@ -679,6 +679,11 @@ def test_the_seed_inserts_then_updates_by_id_and_leaves_other_rows_alone(tmp_pat
     assert rows[1][4] == created[0]
 
 
+def test_there_is_no_seed_of_no_suppressions() -> None:
+    with pytest.raises(ValueError, match=r"^no suppressions to seed$"):
+        seed_statement("DB.S.SUPPRESSIONS", [])
+
+
 def test_the_seed_keeps_quotes_as_written() -> None:
     statement = seed_statement("DB.S.SUPPRESSIONS", [suppression(region="it's")])
     assert "'it''s'" in statement
