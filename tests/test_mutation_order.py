@@ -47,11 +47,14 @@ def test_a_mutants_tests_run_cheapest_file_and_quickest_test_first(
     ]
 
 
-@pytest.mark.parametrize("mutant", ["", "stats", "lib.config.x_parse_config__mutmut_1"])
+@pytest.mark.parametrize(
+    ("mutant", "measured"),
+    [("", True), ("stats", True), ("lib.config.x_parse_config__mutmut_1", False)],
+    ids=["clean-run", "stats-run", "no-durations"],
+)
 def test_the_order_is_left_alone_outside_a_mutants_run(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, mutant: str
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, mutant: str, measured: bool
 ) -> None:
-    if mutant != "lib.config.x_parse_config__mutmut_1":
+    if measured:
         (tmp_path / "mutmut-stats.json").write_text(json.dumps({"duration_by_test": DURATIONS}))
-    # The last case: a mutant, but no durations measured.
     assert ordered(monkeypatch, tmp_path, mutant) == list(DURATIONS)

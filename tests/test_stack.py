@@ -271,7 +271,6 @@ def test_view_reads_the_typed_events_table(dev: Deployment) -> None:
     assert view.inputs["statement"] == sql.cloudtrail_view_statement(
         "CLOUDTRAIL_DEV.AUDIT.CLOUDTRAIL_EVENTS"
     )
-    assert view.inputs["copyGrants"] is True
     assert dev.depends_on(view, dev.named("events-events"))
 
 
