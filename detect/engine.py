@@ -280,9 +280,12 @@ class Engine:
             copy = str(Path(scratch) / "repaired.json")
             try:
                 replaced = _repair_text(path, gzipped, copy)
-            except (OSError, EOFError, zlib.error) as error:
-                # DuckDB stopped at the first bad character; past it, the file is cut short.
-                return [FileProblem(path, f"damaged {'gzip data' if gzipped else 'file'}: {error}")]
+            except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+                # DuckDB stopped at the first bad character; past it, the gzip data is cut short
+                # or corrupt (a CRC that DuckDB does not check).
+                return [FileProblem(path, f"damaged gzip data: {error}")]
+            except OSError as error:  # the file or the scratch copy, since DuckDB read the file
+                return [FileProblem(path, os_reason(error))]
             if not replaced:
                 return [FileProblem(path, _reason(rejected))]
             try:
@@ -691,4 +694,4 @@ def _reason(error: duckdb.Error) -> str:
     """DuckDB's message without its error class prefix and the file name it repeats."""
     message = str(error).splitlines()[0]
     message = re.sub(r"^[A-Za-z ]+ Error: ", "", message)
-    return re.sub(r'\s*(: |in file )"?/[^",]*"?', "", message).strip(" ,:")
+    return re.sub(r'\s*(: |in file )"?/[^",]*"?', "", message).strip()

@@ -146,11 +146,12 @@ def test_invalid_characters_are_replaced_and_the_file_kept(
     assert "\\\\ud800" in text and "\\ud83d\\ude00" in text
     write_file(tmp_path / "surrogate.json", text.replace("@", "\\ud800").encode())
     log_file(tmp_path / "good.json.gz", [root("good")])
-    repaired = []
+    repaired, copies = [], []
     repair = engine._repair_text
 
     def spy(path: str, gzipped: bool, target: str) -> int:
         repaired.append(path)
+        copies.append(Path(target))
         return repair(path, gzipped, target)
 
     monkeypatch.setattr(engine, "_repair_text", spy)
@@ -176,6 +177,9 @@ def test_invalid_characters_are_replaced_and_the_file_kept(
         str(tmp_path / "bad-byte.json.gz"),
         str(tmp_path / "surrogate.json"),
     ]
+    # Each mended copy was made in a scratch folder of its own, gone with it.
+    assert len({copy.parent for copy in copies}) == 2
+    assert all(copy.is_absolute() and not copy.parent.exists() for copy in copies)
 
 
 def test_a_damaged_gzip_met_while_mending_is_named(tmp_path: Path) -> None:
@@ -189,6 +193,24 @@ def test_a_damaged_gzip_met_while_mending_is_named(tmp_path: Path) -> None:
     assert run.code == EXIT_UNREADABLE
     assert f"cannot read {tmp_path / 'damaged.json.gz'}: damaged gzip data: CRC check" in run.err
     assert "replaced" not in run.err
+    assert run.found() == ["good"]
+
+
+def test_a_file_unreadable_while_mending_is_named_with_the_systems_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not "damaged": the file, or the scratch copy, failed to read or write."""
+    text = json.dumps({"Records": [root("bad-byte", eventName="A\udcff")]})
+    write_file(tmp_path / "bad-byte.json", text.encode(errors="surrogateescape"))
+    log_file(tmp_path / "good.json.gz", [root("good")])
+
+    def full_disk(path: str, gzipped: bool, target: str) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(engine, "_repair_text", full_disk)
+    run = detect(str(tmp_path))
+    assert run.code == EXIT_UNREADABLE
+    assert f"cannot read {tmp_path / 'bad-byte.json'}: no space left on device" in run.err
     assert run.found() == ["good"]
 
 
@@ -960,7 +982,7 @@ def test_a_folders_entries_that_cannot_be_read_are_named_and_the_rest_taken(
     [
         (
             'Invalid Input Error: Malformed JSON in file "/tmp/logs/a.json.gz", at byte 1 in '
-            "record/value 2: unexpected character.",
+            "record/value 2: unexpected character. ",  # DuckDB's own trailing space
             "Malformed JSON, at byte 1 in record/value 2: unexpected character.",
         ),
         (

@@ -44,9 +44,9 @@ def test_the_summary_counts_distinct_actors_and_shows_the_cis_control() -> None:
     out = io.StringIO()
     report.write_summary(findings, [CIS, THREAT], out)
     header, cis_row, threat_row = out.getvalue().splitlines()
-    assert header.split()[:9] == [
+    assert header.split() == [
         "CIS", "DETECTION", "SEVERITY", "FINDINGS", "ALERTED", "SUPPRESSED", "DUPLICATES",
-        "ACTORS", "FIRST",
+        "ACTORS", "FIRST", "LAST",
     ]  # fmt: skip
     assert cis_row.split()[:2] == ["4.3", CIS.id]
     assert cis_row.split()[4:8] == ["1", "0", "0", "1"]
@@ -54,3 +54,18 @@ def test_the_summary_counts_distinct_actors_and_shows_the_cis_control() -> None:
     assert threat_row.startswith(" " * len("CIS  ") + THREAT.id)
     assert threat_row.split()[2:6] == ["3", "2", "0", "1"]
     assert threat_row.split()[6] == "2"
+
+
+def test_the_summary_spans_the_known_event_times_and_shows_a_quiet_detection() -> None:
+    """FIRST and LAST over the findings whose event time is known (a garbled eventTime lands as
+    none); a detection without findings has a row of zeros and no times."""
+    findings = [
+        finding(THREAT.id, eventTime=datetime(2026, 11, 27, 12, 30, tzinfo=UTC)),
+        finding(THREAT.id, eventTime=None),
+        finding(THREAT.id, eventTime=datetime(2026, 11, 26, 23, 5, 9, tzinfo=UTC)),
+    ]
+    out = io.StringIO()
+    report.write_summary(findings, [CIS, THREAT], out)
+    _, cis_row, threat_row = out.getvalue().splitlines()
+    assert cis_row.split() == ["4.3", CIS.id, CIS.severity, "0", "0", "0", "0", "0"]
+    assert threat_row.split()[-2:] == ["2026-11-26T23:05:09Z", "2026-11-27T12:30:00Z"]
