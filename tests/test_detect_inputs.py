@@ -19,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -258,7 +259,14 @@ def test_a_folder_named_like_insights_is_read(tmp_path: Path) -> None:
     assert "2 digest/insight files skipped" in run.err
 
 
-def test_s3_keys_are_names_not_paths(s3_endpoint: str, tmp_path: Path) -> None:
+def test_s3_keys_are_names_not_paths(
+    s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the keys under the prefix, each downloaded under a number into the run's working
+    folder, which goes with the run."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     s3 = boto3.client("s3", endpoint_url=s3_endpoint)
     s3.create_bucket(Bucket="trail-logs")
     # Climbs out of any download folder to tmp_path, if taken for a path.
@@ -269,6 +277,7 @@ def test_s3_keys_are_names_not_paths(s3_endpoint: str, tmp_path: Path) -> None:
         "logs/ax*.json.gz": "near-glob",
         "logs/CloudTrail-Insights-review/reviewed.json.gz": "reviewed",
         "logs/AWSLogs/111122223333/CloudTrail-Digest/us-east-1/digest.json.gz": "digest",
+        "other-trail/outside.json.gz": "outside",
     }
     for key, event_id in keys.items():
         body = gzip.compress(json.dumps({"Records": [root(event_id)]}).encode())
@@ -279,6 +288,15 @@ def test_s3_keys_are_names_not_paths(s3_endpoint: str, tmp_path: Path) -> None:
     assert sorted(run.found()) == ["escaped", "glob", "near-glob", "reviewed"]
     assert "1 digest/insight files skipped" in run.err
     assert not (tmp_path / "escaped.json.gz").exists()
+    assert list(temporary.iterdir()) == []
+
+
+@pytest.mark.usefixtures("s3_in_process")
+def test_an_s3_prefix_with_no_objects_reads_nothing() -> None:
+    boto3.client("s3").create_bucket(Bucket="trail-logs")
+    run = detect("s3://trail-logs/AWSLogs/")
+    assert run.code == EXIT_OK, run.err
+    assert run.tally() == "0 events from 0 files"
 
 
 # 4. Special files, unreadable folders, links.
