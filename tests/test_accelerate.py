@@ -281,6 +281,8 @@ def test_the_first_copies_are_those_the_landing_merge_keeps() -> None:
         ("QUALIFY", "LIMIT 5 QUALIFY"),
         # A projection that counts the copies would count the first ones only.
         ("AS untyped", "AS untyped, COUNT(*) OVER (PARTITION BY eventHash) AS copies"),
+        # And an aggregate, the last of them.
+        ("AS untyped", "AS untyped, MAX(loadedAt) AS latest"),
         ("PARTITION BY eventHash", "PARTITION BY n.eventHash"),
         (f"FROM {NEW_EVENTS}", f"FROM {RAW_TABLE}"),
         (f"FROM {NEW_EVENTS}", f"FROM {NEW_EVENTS} SAMPLE (10 ROWS)"),

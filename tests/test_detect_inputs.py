@@ -197,6 +197,18 @@ def test_a_damaged_gzip_met_while_mending_is_named(tmp_path: Path) -> None:
     assert run.found() == ["good"]
 
 
+def test_a_mended_file_reports_its_other_problems_too(tmp_path: Path) -> None:
+    text = json.dumps({"Records": [root("mended", eventName="A\udcff"), None]})
+    write_file(tmp_path / "mended.json", text.encode(errors="surrogateescape"))
+    run = detect(str(tmp_path))
+    assert run.code == EXIT_OK, run.err
+    assert run.err.splitlines()[:-1] == [
+        f"detect: warning: {tmp_path / 'mended.json'}: 1 null record left out",
+        f"detect: warning: {tmp_path / 'mended.json'}: 1 invalid character replaced with U+FFFD",
+    ]
+    assert run.found() == ["mended"]
+
+
 def test_a_file_unreadable_while_mending_is_named_with_the_systems_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
