@@ -375,7 +375,9 @@ def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     endpoint = f"http://{host}:{port}"
     # The server keeps its buckets in moto's state, which it shares with this process: what an
     # earlier test left (through another server or mock_aws) would be listed too.
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
+    urllib.request.urlopen(
+        urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+    ).close()
     yield endpoint
     server.stop()
 
